@@ -1,0 +1,18 @@
+import type { Incident, IncidentState } from '../correlation/incident.js';
+import type { Verdict } from '../correlation/verdict.js';
+
+/** Filters of `GET /api/v1/incidents`; an absent field matches everything. */
+export interface IncidentFilter {
+  state?: IncidentState;
+  system?: string;
+  service?: string;
+}
+
+/** The state the status API reads. The API owns none of it. */
+export interface StatusSource {
+  /** Pipeline counters, buffer figures and open incidents, as one JSON-ready object. */
+  status(): Record<string, unknown>;
+  incidents(filter: IncidentFilter): Incident[];
+  /** The cached verdict of a recently analyzed trace, if any. */
+  verdict(traceId: string): Verdict | undefined;
+}

@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { statusApiSchema, type StatusApiConfig } from '../api/config.js';
+import { errorCorrelationSchema, type ErrorCorrelationConfig } from '../correlation/config.js';
+import { receiverConfigSchema, type ReceiverConfig } from '../receiver/config.js';
+import { ConfigError, parseSection } from './errors.js';
+import { expandEnv } from './expand-env.js';
+
+/**
+ * Faultline's configuration in the OpenTelemetry Collector's layout: components are declared
+ * under `receivers`, `processors`, `exporters` and `extensions`, and the `service` section
+ * wires them. Each component validates its own section; this file checks the wiring.
+ */
+
+const RECEIVER_TYPES = ['otlp'] as const;
+const PROCESSOR_TYPES = ['errorcorrelation'] as const;
+const EXTENSION_TYPES = ['status_api'] as const;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+const componentList = z.array(z.string({ error: 'must be a list of component names' }), {
+  error: 'must be a list of component names',
+});
+
+const documentSchema = z.strictObject({
+  receivers: z.record(z.string(), z.unknown(), { error: 'must be a map of receivers' }).default({}),
+  processors: z.record(z.string(), z.unknown(), { error: 'must be a map of processors' }).default({}),
+  exporters: z.record(z.string(), z.unknown(), { error: 'must be a map of exporters' }).default({}),
+  extensions: z.record(z.string(), z.unknown(), { error: 'must be a map of extensions' }).default({}),
+  service: z
+    .strictObject({
+      /** Extensions to start, by name; a configured extension not listed here does not start. */
+      extensions: componentList.default([]),
+      pipelines: z.strictObject({
+        traces: z.strictObject({
+          receivers: componentList.min(1, { error: 'must name at least one receiver' }),
+          processors: componentList.default([]),
+          exporters: componentList.default([]),
+        }),
+      }),
+      telemetry: z
+        .strictObject({
+          logs: z
+            .strictObject({
+              /** Log level of Faultline's own logs. Default `info`. */
+              level: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+            })
+            .prefault({}),
+        })
+        .prefault({}),
+    })
+    .prefault({ pipelines: { traces: { receivers: [] } } }),
+});
+
+export interface FaultlineConfig {
+  receiver: ReceiverConfig;
+  errorCorrelation: ErrorCorrelationConfig;
+  /** Undefined when `service.extensions` does not list `status_api`. */
+  statusApi: StatusApiConfig | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+/** Reads, expands and validates a config file. Throws ConfigError with every problem found. */
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): FaultlineConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return parseConfigText(text, env, path);
+}
+
+/** Parses and validates config text; `source` names it in error messages. */
+export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.env, source = 'config'): FaultlineConfig {
+  let document: unknown;
+  try {
+    document = parseYaml(text, { prettyErrors: true, maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError(`${source} is not valid YAML: ${(error as Error).message}`, { cause: error });
+  }
+  if (document === null || document === undefined) document = {};
+  if (typeof document !== 'object' || Array.isArray(document)) {
+    throw new ConfigError(`${source} must be a YAML map with receivers, processors, exporters, extensions and service`);
+  }
+  return buildConfig(expandEnv(document, env));
+}
+
+function buildConfig(input: unknown): FaultlineConfig {
+  const document = parseSection(documentSchema, input, '');
+  const pipeline = document.service.pipelines.traces;
+  const problems: string[] = [];
+
+  checkTypes(problems, 'receivers', Object.keys(document.receivers), RECEIVER_TYPES);
+  checkTypes(problems, 'processors', Object.keys(document.processors), PROCESSOR_TYPES);
+  checkTypes(problems, 'extensions', Object.keys(document.extensions), EXTENSION_TYPES);
+  for (const name of Object.keys(document.exporters)) {
+    problems.push(`exporters.${name} is not supported: this version of Faultline has no exporters`);
+  }
+  checkReferences(problems, 'service.pipelines.traces.receivers', pipeline.receivers, 'receivers', document.receivers);
+  checkReferences(problems, 'service.pipelines.traces.processors', pipeline.processors, 'processors', document.processors);
+  checkReferences(problems, 'service.pipelines.traces.exporters', pipeline.exporters, 'exporters', document.exporters);
+  checkReferences(problems, 'service.extensions', document.service.extensions, 'extensions', document.extensions);
+  if (!pipeline.receivers.includes('otlp')) problems.push('service.pipelines.traces.receivers must include otlp');
+  if (!pipeline.processors.includes('errorcorrelation')) {
+    problems.push('service.pipelines.traces.processors must include errorcorrelation, the processor that finds root causes');
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+
+  const receiver = parseSection(receiverConfigSchema, document.receivers['otlp'], 'receivers.otlp');
+  const errorCorrelation = parseSection(errorCorrelationSchema, document.processors['errorcorrelation'], 'processors.errorcorrelation');
+  const statusApi = document.service.extensions.includes('status_api')
+    ? parseSection(statusApiSchema, document.extensions['status_api'], 'extensions.status_api')
+    : undefined;
+
+  return { receiver, errorCorrelation, statusApi, logLevel: document.service.telemetry.logs.level };
+}
+
+function checkTypes(problems: string[], section: string, names: string[], supported: readonly string[]): void {
+  for (const name of names) {
+    if (supported.includes(name)) continue;
+    problems.push(`${section}.${name} is not a supported component; supported: ${supported.join(', ')}`);
+  }
+}
+
+function checkReferences(
+  problems: string[],
+  key: string,
+  names: string[],
+  section: string,
+  declared: Record<string, unknown>,
+): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) problems.push(`${key} lists ${JSON.stringify(name)} twice`);
+    seen.add(name);
+    if (!(name in declared)) problems.push(`${key} names ${JSON.stringify(name)}, which is not declared in ${section}`);
+  }
+}

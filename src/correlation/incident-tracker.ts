@@ -1,0 +1,425 @@
+import type { Logger } from 'pino';
+import { BoundedMap } from './bounded-map.js';
+import type { IncidentsConfig } from './config.js';
+import type { Incident, IncidentChange, IncidentListener, IncidentState } from './incident.js';
+import { type GroupedFailure, groupKeyOf, groupRootCauseOf, IncidentGroup } from './incident-group.js';
+import { ServiceGraph, type ServiceGraphSnapshot } from './service-graph.js';
+import { TrafficCounter, type TrafficSummary } from './traffic-counter.js';
+import type { EdgeTraffic, RootCauseCandidate, ServiceTraffic, Verdict } from './verdict.js';
+
+/**
+ * The incident tracker counts traffic per service and per call edge from every verdict. It
+ * groups failed verdicts by their top root cause (system, service, error kind) and opens an
+ * incident when a group reaches `min_traces` and `min_error_ratio` within `window`. The
+ * incident resolves after `resolve_after` without a new failing trace.
+ *
+ * Data flow: analyzer -> `record(verdict)` -> traffic counter, service graph, groups ->
+ * incident changes -> listeners (the recovery engine, the status API's event stream).
+ * The recovery engine changes state through `setState` and `resolve`.
+ */
+
+/** An unknown incident id was given. */
+export class IncidentNotFoundError extends Error {
+  override readonly name = 'IncidentNotFoundError';
+
+  constructor(readonly incidentId: string) {
+    super(`incident ${incidentId} not found`);
+  }
+}
+
+/** A state change was requested for an incident that is already resolved. */
+export class IncidentResolvedError extends Error {
+  override readonly name = 'IncidentResolvedError';
+
+  constructor(readonly incidentId: string) {
+    super(`incident ${incidentId} is resolved; its state can no longer change`);
+  }
+}
+
+export interface IncidentTrackerOptions {
+  settings: IncidentsConfig;
+  listeners: IncidentListener[];
+  logger: Logger;
+  /**
+   * Traces whose counted contribution is remembered, so that a revised verdict replaces it
+   * instead of counting the trace twice. Default 10000; set it to at least `verdict_cache_size`.
+   */
+  rememberedTraces?: number;
+}
+
+export interface IncidentFilter {
+  state?: IncidentState;
+  system?: string;
+  service?: string;
+}
+
+/** How often the sweep timer resolves quiet incidents and sends held-back updates. */
+export const SWEEP_INTERVAL_MS = 1000;
+
+/**
+ * Minimum time between two `updated` changes of one incident. A change inside it is held back
+ * and sent by the next `record` or sweep after the period.
+ */
+export const UPDATE_INTERVAL_MS = 1000;
+
+/** Groups kept at once; past it, failures of new root causes are not grouped (`ungroupedFailures`). */
+export const MAX_GROUPS = 10_000;
+
+const DEFAULT_REMEMBERED_TRACES = 10_000;
+
+/** The counts one verdict added, kept so that a revision of the same trace can take them back. */
+interface TraceContribution {
+  revision: number;
+  countedAtMs: number;
+  services: readonly ServiceTraffic[];
+  edges: readonly EdgeTraffic[];
+  failure: { group: IncidentGroup; grouped: GroupedFailure } | undefined;
+}
+
+/** An incident not yet resolved; the group supplies its fingerprints, operations, path and samples. */
+interface ActiveIncident {
+  incident: Incident;
+  group: IncidentGroup;
+  lastUpdateSentAtMs: number;
+  updateHeldBack: boolean;
+}
+
+function copyIncident(incident: Incident): Incident {
+  return {
+    ...incident,
+    rootCause: { ...incident.rootCause, operations: [...incident.rootCause.operations] },
+    fingerprints: [...incident.fingerprints],
+    propagationPath: incident.propagationPath.map((hop) => ({ ...hop })),
+    sampleTraceIds: [...incident.sampleTraceIds],
+  };
+}
+
+/** Returns the verdict's services, with the top root cause added as failed when the analyzer left it out. */
+function servicesOf(verdict: Verdict, top: RootCauseCandidate | undefined): readonly ServiceTraffic[] {
+  if (top === undefined) return verdict.services;
+  if (verdict.services.some((traffic) => traffic.service === top.service && traffic.system === top.system)) return verdict.services;
+  return [...verdict.services, { service: top.service, system: top.system, failed: true }];
+}
+
+export class IncidentTracker {
+  private readonly settings: IncidentsConfig;
+  private readonly listeners: IncidentListener[];
+  private readonly logger: Logger;
+  private readonly trafficCounter: TrafficCounter;
+  private readonly graph = new ServiceGraph();
+  private readonly groups = new Map<string, IncidentGroup>();
+  private readonly active = new Map<string, ActiveIncident>();
+  /** Resolved incidents, oldest first, at most `max_resolved`. */
+  private readonly resolved: BoundedMap<string, Incident>;
+  /** Recently counted traces, oldest first. */
+  private readonly contributions: BoundedMap<string, TraceContribution>;
+  private readonly queuedChanges: IncidentChange[] = [];
+  private delivering = false;
+  private incidentCounter = 0;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  /** Failures not grouped because `MAX_GROUPS` was reached. */
+  ungroupedFailures = 0;
+
+  constructor(options: IncidentTrackerOptions) {
+    this.settings = options.settings;
+    this.listeners = options.listeners;
+    this.logger = options.logger.child({ component: 'incident_tracker' });
+    this.resolved = new BoundedMap(options.settings.max_resolved);
+    this.contributions = new BoundedMap(options.rememberedTraces ?? DEFAULT_REMEMBERED_TRACES);
+    this.trafficCounter = new TrafficCounter(options.settings.window);
+  }
+
+  /** Starts the sweep timer that resolves quiet incidents. Idempotent. */
+  start(): void {
+    if (this.sweepTimer !== undefined) return;
+
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
+  /** Stops the sweep timer. Incidents stay as they are. Idempotent. */
+  shutdown(): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  /**
+   * Counts one verdict. A verdict with `revision` above 0 first takes back what the earlier
+   * verdict of the same trace counted. A revision older than the one counted is ignored.
+   */
+  record(verdict: Verdict): void {
+    const nowMs = Date.now();
+    const previous = this.contributions.get(verdict.traceId);
+    if (previous !== undefined && verdict.revision > 0) {
+      if (verdict.revision < previous.revision) return;
+      this.takeBack(previous, nowMs);
+    }
+
+    this.contributions.set(verdict.traceId, this.count(verdict, nowMs));
+  }
+
+  /**
+   * Resolves incidents without a failing trace for `resolve_after`, sends held-back updates,
+   * and drops idle groups and services. The sweep timer calls it every `SWEEP_INTERVAL_MS`.
+   */
+  sweep(nowMs = Date.now()): void {
+    for (const active of [...this.active.values()]) {
+      if (nowMs - active.incident.lastSeenAtMs >= this.settings.resolve_after) {
+        this.resolveActive(active, 'quiet', nowMs);
+      } else if (active.updateHeldBack && nowMs - active.lastUpdateSentAtMs >= UPDATE_INTERVAL_MS) {
+        this.sendUpdate(active, nowMs);
+      }
+    }
+
+    for (const [key, group] of this.groups) {
+      if (group.incidentId === undefined && group.failingTraces.sum(nowMs) === 0) this.groups.delete(key);
+    }
+    this.trafficCounter.prune(nowMs);
+  }
+
+  /** Returns a copy of the incident, or undefined when the id is unknown. */
+  get(id: string): Incident | undefined {
+    const active = this.active.get(id);
+    if (active !== undefined) return this.describe(active);
+    const resolved = this.resolved.get(id);
+    return resolved === undefined ? undefined : copyIncident(resolved);
+  }
+
+  /** Returns copies of the matching incidents, most recently opened first. */
+  list(filter: IncidentFilter = {}): Incident[] {
+    const all = [...[...this.active.values()].map((active) => this.describe(active)), ...[...this.resolved.values()].map(copyIncident)];
+    return all
+      .filter(
+        (incident) =>
+          (filter.state === undefined || incident.state === filter.state) &&
+          (filter.system === undefined || incident.rootCause.system === filter.system) &&
+          (filter.service === undefined || incident.rootCause.service === filter.service),
+      )
+      .sort((left, right) => right.openedAtMs - left.openedAtMs);
+  }
+
+  /** Returns copies of the incidents not yet resolved (open, mitigating or escalated), oldest first. */
+  openIncidents(): Incident[] {
+    return [...this.active.values()].map((active) => this.describe(active));
+  }
+
+  /**
+   * Sets the state of an unresolved incident and sends `state_changed`; setting the current
+   * state changes nothing. Throws IncidentNotFoundError or IncidentResolvedError.
+   */
+  setState(id: string, state: 'mitigating' | 'escalated' | 'open'): Incident {
+    const active = this.activeOrThrow(id);
+    const from = active.incident.state;
+    if (from === state) return this.describe(active);
+
+    active.incident.state = state;
+    active.updateHeldBack = false;
+    const incident = this.describe(active);
+    this.logger.info({ incidentId: id, from, to: state }, 'incident state changed');
+    this.emit({ type: 'state_changed', incident, from });
+    return incident;
+  }
+
+  /**
+   * Resolves an incident and sends `resolved`. Resolving a resolved incident changes nothing.
+   * Throws IncidentNotFoundError for an unknown id.
+   */
+  resolve(id: string, reason: 'recovered' | 'manual'): Incident {
+    const resolved = this.resolved.get(id);
+    if (resolved !== undefined) return copyIncident(resolved);
+
+    return this.resolveActive(this.activeOrThrow(id), reason, Date.now());
+  }
+
+  serviceGraph(): ServiceGraphSnapshot {
+    return this.graph.snapshot();
+  }
+
+  /** Returns the traffic in the current window of each service with this name, or only the one in `system`. */
+  traffic(service: string, system?: string): TrafficSummary[] {
+    return this.trafficCounter.summaries(service, Date.now(), system);
+  }
+
+  private count(verdict: Verdict, nowMs: number): TraceContribution {
+    const top = verdict.outcome === 'failed' ? verdict.rootCauses[0] : undefined;
+    const services = servicesOf(verdict, top);
+    this.trafficCounter.record(services, nowMs, 1);
+    this.graph.record(services, verdict.edges, nowMs, 1);
+
+    const contribution: TraceContribution = {
+      revision: verdict.revision,
+      countedAtMs: nowMs,
+      services,
+      edges: verdict.edges,
+      failure: undefined,
+    };
+    if (top !== undefined) contribution.failure = this.countFailure(verdict, top, nowMs);
+    return contribution;
+  }
+
+  private countFailure(verdict: Verdict, top: RootCauseCandidate, nowMs: number): TraceContribution['failure'] {
+    const group = this.groupOf(top);
+    if (group === undefined) return undefined;
+
+    const grouped: GroupedFailure = {
+      traceId: verdict.traceId,
+      atMs: nowMs,
+      fingerprint: top.fingerprint,
+      operation: top.operation,
+      path: verdict.propagationPath,
+    };
+    group.add(grouped);
+
+    const active = group.incidentId === undefined ? undefined : this.active.get(group.incidentId);
+    if (active !== undefined) {
+      active.incident.failingTraces += 1;
+      active.incident.lastSeenAtMs = nowMs;
+      active.incident.errorRatio = this.errorRatioOf(group, nowMs);
+      this.noteUpdate(active, nowMs);
+    } else {
+      this.openIfDue(group, nowMs);
+    }
+    return { group, grouped };
+  }
+
+  private groupOf(top: RootCauseCandidate): IncidentGroup | undefined {
+    const rootCause = groupRootCauseOf(top);
+    const existing = this.groups.get(groupKeyOf(rootCause));
+    if (existing !== undefined) return existing;
+
+    if (this.groups.size >= MAX_GROUPS) {
+      this.ungroupedFailures += 1;
+      return undefined;
+    }
+    const group = new IncidentGroup(rootCause, this.settings.window);
+    this.groups.set(group.key, group);
+    return group;
+  }
+
+  private errorRatioOf(group: IncidentGroup, nowMs: number): number {
+    const summary = this.trafficCounter.summary(group.rootCause.service, group.rootCause.system, nowMs);
+    return summary?.errorRatio ?? 0;
+  }
+
+  /** Opens an incident on the group when its failing traces and error ratio reach the thresholds. */
+  private openIfDue(group: IncidentGroup, nowMs: number): void {
+    const failingTraces = group.failingTraces.sum(nowMs);
+    if (failingTraces < this.settings.min_traces) return;
+    const errorRatio = this.errorRatioOf(group, nowMs);
+    if (errorRatio < this.settings.min_error_ratio) return;
+
+    this.incidentCounter += 1;
+    const id = `inc-${nowMs}-${this.incidentCounter}`;
+    const active: ActiveIncident = {
+      incident: {
+        id,
+        key: group.key,
+        state: 'open',
+        rootCause: { ...group.rootCause, operations: [] },
+        fingerprints: [],
+        propagationPath: [],
+        openedAtMs: nowMs,
+        lastSeenAtMs: nowMs,
+        resolvedAtMs: undefined,
+        failingTraces,
+        errorRatio,
+        sampleTraceIds: [],
+      },
+      group,
+      lastUpdateSentAtMs: nowMs,
+      updateHeldBack: false,
+    };
+    group.incidentId = id;
+    this.active.set(id, active);
+
+    this.logger.info({ incidentId: id, key: group.key, failingTraces, errorRatio }, 'incident opened');
+    this.emit({ type: 'opened', incident: this.describe(active) });
+  }
+
+  /** Takes back what a trace's earlier verdict counted. */
+  private takeBack(previous: TraceContribution, nowMs: number): void {
+    this.trafficCounter.record(previous.services, previous.countedAtMs, -1);
+    this.graph.record(previous.services, previous.edges, nowMs, -1);
+
+    const failure = previous.failure;
+    if (failure === undefined || this.groups.get(failure.group.key) !== failure.group) return;
+    failure.group.remove(failure.grouped);
+
+    // The group's incident counted the trace, either as it arrived or in the window that opened it.
+    const active = failure.group.incidentId === undefined ? undefined : this.active.get(failure.group.incidentId);
+    if (active !== undefined) active.incident.failingTraces -= 1;
+  }
+
+  private noteUpdate(active: ActiveIncident, nowMs: number): void {
+    if (nowMs - active.lastUpdateSentAtMs < UPDATE_INTERVAL_MS) {
+      active.updateHeldBack = true;
+      return;
+    }
+    this.sendUpdate(active, nowMs);
+  }
+
+  private sendUpdate(active: ActiveIncident, nowMs: number): void {
+    active.updateHeldBack = false;
+    active.lastUpdateSentAtMs = nowMs;
+    this.emit({ type: 'updated', incident: this.describe(active) });
+  }
+
+  private resolveActive(active: ActiveIncident, reason: 'quiet' | 'recovered' | 'manual', nowMs: number): Incident {
+    const incident = this.describe(active);
+    incident.state = 'resolved';
+    incident.resolvedAtMs = nowMs;
+
+    this.active.delete(incident.id);
+    if (this.groups.get(active.group.key) === active.group) this.groups.delete(active.group.key);
+    this.resolved.set(incident.id, incident);
+
+    this.logger.info({ incidentId: incident.id, reason, failingTraces: incident.failingTraces }, 'incident resolved');
+    this.emit({ type: 'resolved', incident: copyIncident(incident), reason });
+    return copyIncident(incident);
+  }
+
+  private activeOrThrow(id: string): ActiveIncident {
+    const active = this.active.get(id);
+    if (active !== undefined) return active;
+    if (this.resolved.has(id)) throw new IncidentResolvedError(id);
+    throw new IncidentNotFoundError(id);
+  }
+
+  /** Returns a copy of an active incident with the group's current fingerprints, operations, path and samples. */
+  private describe(active: ActiveIncident): Incident {
+    const { incident, group } = active;
+    return {
+      ...incident,
+      rootCause: { ...incident.rootCause, operations: group.rankedOperations() },
+      fingerprints: group.rankedFingerprints(),
+      propagationPath: group.topPath(),
+      sampleTraceIds: group.samples(),
+    };
+  }
+
+  /**
+   * Queues a change and delivers queued changes to every listener in order. A listener that
+   * changes an incident while handling a change gets the new change after the current one.
+   */
+  private emit(change: IncidentChange): void {
+    this.queuedChanges.push(change);
+    if (this.delivering) return;
+
+    this.delivering = true;
+    try {
+      for (let next = this.queuedChanges.shift(); next !== undefined; next = this.queuedChanges.shift()) this.deliver(next);
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  private deliver(change: IncidentChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener.incidentChanged({ ...change, incident: copyIncident(change.incident) });
+      } catch (error) {
+        this.logger.warn({ err: error, incidentId: change.incident.id, change: change.type }, 'incident listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import type { PathHop } from './verdict.js';
+
+/**
+ * The life of an incident:
+ * - `open`: failing traces with one root cause crossed the thresholds;
+ * - `mitigating`: a recovery is running for it;
+ * - `escalated`: recovery gave up and a human must act; it still resolves when failures stop;
+ * - `resolved`: no new failing trace for `resolve_after`, or resolved by recovery or by hand.
+ */
+export type IncidentState = 'open' | 'mitigating' | 'escalated' | 'resolved';
+
+export interface IncidentRootCause {
+  service: string;
+  system: string;
+  errorKind: string;
+  /** The operations seen failing at the root cause, most frequent first. */
+  operations: string[];
+}
+
+export interface Incident {
+  /** Unique per process run and stable for the incident's life, for example `inc-1733337600000-1`. */
+  id: string;
+  /** The grouping key: root-cause system, service and error kind. */
+  key: string;
+  state: IncidentState;
+  rootCause: IncidentRootCause;
+  /** Distinct fingerprints seen, most frequent first. */
+  fingerprints: string[];
+  /** The most frequent propagation path, entry service first. */
+  propagationPath: PathHop[];
+  openedAtMs: number;
+  /** When the last failing trace of this incident was analyzed. */
+  lastSeenAtMs: number;
+  resolvedAtMs: number | undefined;
+  /** Failing traces counted since the incident opened, including those that opened it. */
+  failingTraces: number;
+  /** The root-cause service's failing traces over all its traces, in the current window. */
+  errorRatio: number;
+  /** Up to a few recent failing trace ids, newest last. */
+  sampleTraceIds: string[];
+}
+
+/** What happened to an incident; listeners receive a copy of the incident after the change. */
+export type IncidentChange =
+  | { type: 'opened'; incident: Incident }
+  | { type: 'updated'; incident: Incident }
+  | { type: 'state_changed'; incident: Incident; from: IncidentState }
+  | { type: 'resolved'; incident: Incident; reason: 'quiet' | 'recovered' | 'manual' };
+
+/** Receives incident changes, in the order they happen. */
+export interface IncidentListener {
+  incidentChanged(change: IncidentChange): void;
+}

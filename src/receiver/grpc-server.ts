@@ -1,0 +1,122 @@
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status as GrpcStatus,
+  type ServerErrorResponse,
+  type ServiceDefinition,
+  type sendUnaryData,
+  type ServerUnaryCall,
+} from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { joinHostPort } from '../config/endpoint.js';
+import type { GrpcProtocolConfig } from './config.js';
+import type { DecodedRequest } from './decoded-request.js';
+import { parseEndpoint } from './endpoint.js';
+import { RETRY_AFTER_SECONDS, type ExportHandler } from './export-handler.js';
+import { encodeExportResponse } from './export-response.js';
+import { decodeProtobufRequest } from './otlp-protobuf-decoder.js';
+import { MalformedRequestError } from './receiver-errors.js';
+
+/**
+ * OTLP/gRPC trace receiver serving `opentelemetry.proto.collector.trace.v1.TraceService/Export`.
+ * grpc-js hands over the raw message bytes (already gunzipped when the client sent
+ * `grpc-encoding: gzip`) and this file decodes them, so decode errors map to status codes here.
+ */
+
+export const EXPORT_METHOD_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+/** Trailer that tells gRPC clients how long to wait before retrying (gRPC retry design A6). */
+export const RETRY_PUSHBACK_HEADER = 'grpc-retry-pushback-ms';
+
+const MIB = 1024 * 1024;
+
+const passThrough = (bytes: Buffer): Buffer => bytes;
+
+/** Unary `Export`, with the request and response kept as bytes. */
+const traceServiceDefinition: ServiceDefinition = {
+  Export: {
+    path: EXPORT_METHOD_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: passThrough,
+    requestDeserialize: passThrough,
+    responseSerialize: passThrough,
+    responseDeserialize: passThrough,
+  },
+};
+
+export interface OtlpGrpcServerOptions {
+  config: GrpcProtocolConfig;
+  handler: ExportHandler;
+  logger: Logger;
+}
+
+/** The gRPC half of the receiver; `OtlpReceiver` starts and stops it. */
+export class OtlpGrpcServer {
+  readonly #config: GrpcProtocolConfig;
+  readonly #handler: ExportHandler;
+  readonly #logger: Logger;
+  readonly #server: Server;
+
+  constructor(options: OtlpGrpcServerOptions) {
+    this.#config = options.config;
+    this.#handler = options.handler;
+    this.#logger = options.logger;
+    // grpc-js answers RESOURCE_EXHAUSTED itself for a larger message, compressed or inflated.
+    this.#server = new Server({ 'grpc.max_receive_message_length': options.config.max_recv_msg_size_mib * MIB });
+    this.#server.addService(traceServiceDefinition, {
+      Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => this.#export(call, callback),
+    });
+  }
+
+  /** Starts listening and returns the bound address as `host:port`. */
+  async listen(): Promise<string> {
+    const endpoint = parseEndpoint(this.#config.endpoint);
+    if (endpoint === undefined) throw new Error(`invalid gRPC endpoint ${JSON.stringify(this.#config.endpoint)}`);
+    const address = joinHostPort(endpoint.host, endpoint.port);
+    const port = await new Promise<number>((resolve, reject) => {
+      this.#server.bindAsync(address, ServerCredentials.createInsecure(), (error, boundPort) => {
+        if (error === null) resolve(boundPort);
+        else reject(new Error(`cannot listen on ${address}: ${error.message}`, { cause: error }));
+      });
+    });
+    return joinHostPort(endpoint.host, port);
+  }
+
+  /** Stops accepting calls and resolves once in-flight calls are answered. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#server.tryShutdown(() => resolve());
+    });
+  }
+
+  #export(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void {
+    let decoded: DecodedRequest;
+    try {
+      decoded = decodeProtobufRequest(call.request);
+    } catch (error) {
+      if (!(error instanceof MalformedRequestError)) {
+        this.#logger.error({ err: error }, 'export request failed unexpectedly');
+        callback(statusError(GrpcStatus.INTERNAL, 'internal error'));
+        return;
+      }
+      this.#handler.refuse('grpc', 'malformed', error.message);
+      callback(statusError(GrpcStatus.INVALID_ARGUMENT, error.message));
+      return;
+    }
+
+    const outcome = this.#handler.export('grpc', decoded);
+    if (outcome.kind === 'back_pressure') {
+      const trailers = new Metadata();
+      trailers.set(RETRY_PUSHBACK_HEADER, String(RETRY_AFTER_SECONDS * 1000));
+      callback(statusError(GrpcStatus.UNAVAILABLE, outcome.message, trailers));
+      return;
+    }
+    callback(null, Buffer.from(encodeExportResponse(outcome)));
+  }
+}
+
+function statusError(code: GrpcStatus, details: string, metadata?: Metadata): Partial<ServerErrorResponse> {
+  return { code, details, metadata };
+}

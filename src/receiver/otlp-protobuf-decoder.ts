@@ -1,0 +1,442 @@
+import protobuf from 'protobufjs';
+import { readErrorSignals, readPeerInfo } from '../model/signals.js';
+import { readResourceIdentity } from '../model/resource.js';
+import type { AttributeValue, Attributes, ResourceIdentity, SpanEvent, SpanLink } from '../model/span.js';
+import { DecodedRequestBuilder, type DecodedRequest } from './decoded-request.js';
+import { MalformedRequestError } from './receiver-errors.js';
+import {
+  MAX_ATTRIBUTE_DEPTH,
+  durationMsBetween,
+  linkIdProblem,
+  setAttribute,
+  spanIdProblem,
+  spanKindOf,
+  statusCodeOf,
+} from './span-fields.js';
+
+/**
+ * Decodes OTLP/protobuf `ExportTraceServiceRequest` bytes straight into span records.
+ *
+ * The walk is written out per message on protobufjs' `Reader`, with the field numbers of
+ * proto/opentelemetry/proto/{trace,common,resource}/v1/*.proto. protobufjs' generated decoders
+ * would build message objects, `Long`s and oneof bookkeeping that a conversion pass then walks
+ * again; this walk builds only the records and reads ids straight into hex. It also rejects a
+ * known field sent with the wrong wire type, as the Collector does, where protobufjs skips it
+ * as unknown.
+ */
+
+/** Wire types of the protobuf encoding. */
+const VARINT = 0;
+const FIXED64 = 1;
+const LEN = 2;
+const FIXED32 = 5;
+
+const TWO_POW_32 = 4_294_967_296;
+const TWO_POW_32_BIG = 4_294_967_296n;
+/** A signed 64-bit value whose high word is within ±2^21 is within ±2^53, so exact as a number. */
+const SAFE_HIGH_WORDS = 2_097_152;
+
+/** One message type as the walk knows it: its name and fields by number, for error messages. */
+interface MessageShape {
+  name: string;
+  /** Field name and expected wire type, by field number. */
+  fields: Record<number, readonly [string, number]>;
+}
+
+const shape = (name: string, fields: MessageShape['fields']): MessageShape => ({ name, fields });
+
+const REQUEST = shape('ExportTraceServiceRequest', { 1: ['resource_spans', LEN] });
+const RESOURCE_SPANS = shape('ResourceSpans', { 1: ['resource', LEN], 2: ['scope_spans', LEN], 3: ['schema_url', LEN] });
+const RESOURCE = shape('Resource', { 1: ['attributes', LEN], 2: ['dropped_attributes_count', VARINT] });
+const SCOPE_SPANS = shape('ScopeSpans', { 1: ['scope', LEN], 2: ['spans', LEN], 3: ['schema_url', LEN] });
+const SCOPE = shape('InstrumentationScope', { 1: ['name', LEN], 2: ['version', LEN], 3: ['attributes', LEN], 4: ['dropped_attributes_count', VARINT] });
+const SPAN = shape('Span', {
+  1: ['trace_id', LEN],
+  2: ['span_id', LEN],
+  3: ['trace_state', LEN],
+  4: ['parent_span_id', LEN],
+  5: ['name', LEN],
+  6: ['kind', VARINT],
+  7: ['start_time_unix_nano', FIXED64],
+  8: ['end_time_unix_nano', FIXED64],
+  9: ['attributes', LEN],
+  10: ['dropped_attributes_count', VARINT],
+  11: ['events', LEN],
+  12: ['dropped_events_count', VARINT],
+  13: ['links', LEN],
+  14: ['dropped_links_count', VARINT],
+  15: ['status', LEN],
+  16: ['flags', FIXED32],
+});
+const EVENT = shape('Span.Event', { 1: ['time_unix_nano', FIXED64], 2: ['name', LEN], 3: ['attributes', LEN], 4: ['dropped_attributes_count', VARINT] });
+const LINK = shape('Span.Link', {
+  1: ['trace_id', LEN],
+  2: ['span_id', LEN],
+  3: ['trace_state', LEN],
+  4: ['attributes', LEN],
+  5: ['dropped_attributes_count', VARINT],
+  6: ['flags', FIXED32],
+});
+const STATUS = shape('Status', { 2: ['message', LEN], 3: ['code', VARINT] });
+const KEY_VALUE = shape('KeyValue', { 1: ['key', LEN], 2: ['value', LEN] });
+const ANY_VALUE = shape('AnyValue', {
+  1: ['string_value', LEN],
+  2: ['bool_value', VARINT],
+  3: ['int_value', VARINT],
+  4: ['double_value', FIXED64],
+  5: ['array_value', LEN],
+  6: ['kvlist_value', LEN],
+  7: ['bytes_value', LEN],
+});
+const ARRAY_VALUE = shape('ArrayValue', { 1: ['values', LEN] });
+const KEY_VALUE_LIST = shape('KeyValueList', { 1: ['values', LEN] });
+
+const tag = (fieldNumber: number, wireType: number): number => (fieldNumber << 3) | wireType;
+
+/** Decodes a request body; throws MalformedRequestError when the bytes are not a valid request. */
+export function decodeProtobufRequest(bytes: Uint8Array): DecodedRequest {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const reader = protobuf.Reader.create(buffer);
+  const builder = new DecodedRequestBuilder();
+  try {
+    while (reader.pos < reader.len) {
+      const fieldTag = reader.uint32();
+      if (fieldTag === tag(1, LEN)) readResourceSpans(reader, messageEnd(reader), builder);
+      else skipField(reader, fieldTag, REQUEST);
+    }
+  } catch (error) {
+    if (error instanceof MalformedRequestError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MalformedRequestError(`invalid protobuf request: ${reason}`, { cause: error });
+  }
+  return builder.build();
+}
+
+/** Reads the length of an embedded message or string and returns where it ends. */
+function messageEnd(reader: protobuf.Reader): number {
+  const length = reader.uint32();
+  const end = reader.pos + length;
+  if (end > reader.len) throw new MalformedRequestError(`invalid protobuf request: length ${length} at offset ${reader.pos} runs past the end of the message`);
+  return end;
+}
+
+/** Checks that a message's fields ended exactly at its declared length. */
+function checkEnd(reader: protobuf.Reader, end: number, message: MessageShape): void {
+  if (reader.pos !== end) throw new MalformedRequestError(`invalid protobuf request: ${message.name} overruns its length at offset ${reader.pos}`);
+}
+
+/**
+ * Skips a field the record does not keep: an unknown field, or a known one it ignores (trace
+ * state, dropped counts, flags, schema URLs). A known field number sent with another wire type
+ * rejects the request.
+ */
+function skipField(reader: protobuf.Reader, fieldTag: number, message: MessageShape): void {
+  const fieldNumber = fieldTag >>> 3;
+  const wireType = fieldTag & 7;
+  const known = message.fields[fieldNumber];
+  if (known !== undefined && known[1] !== wireType) {
+    throw new MalformedRequestError(
+      `invalid protobuf request: field ${message.name}.${known[0]} (${fieldNumber}) has wire type ${wireType}, expected ${known[1]}`,
+    );
+  }
+  reader.skipType(wireType, 0, fieldNumber);
+}
+
+function readResourceSpans(reader: protobuf.Reader, end: number, builder: DecodedRequestBuilder): void {
+  let resource = readResourceIdentity({});
+  const scopeSpansEnds: number[] = [];
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    if (fieldTag === tag(1, LEN)) {
+      resource = readResource(reader, messageEnd(reader));
+    } else if (fieldTag === tag(2, LEN)) {
+      // The resource may follow its spans on the wire, so spans are read after the loop.
+      const scopeEnd = messageEnd(reader);
+      scopeSpansEnds.push(reader.pos, scopeEnd);
+      reader.pos = scopeEnd;
+    } else {
+      skipField(reader, fieldTag, RESOURCE_SPANS);
+    }
+  }
+  checkEnd(reader, end, RESOURCE_SPANS);
+
+  for (let index = 0; index < scopeSpansEnds.length; index += 2) {
+    reader.pos = scopeSpansEnds[index] ?? end;
+    readScopeSpans(reader, scopeSpansEnds[index + 1] ?? end, resource, builder);
+  }
+  reader.pos = end;
+}
+
+function readResource(reader: protobuf.Reader, end: number): ResourceIdentity {
+  const attributes: Attributes = {};
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    if (fieldTag === tag(1, LEN)) readKeyValue(reader, messageEnd(reader), attributes, 1);
+    else skipField(reader, fieldTag, RESOURCE);
+  }
+  checkEnd(reader, end, RESOURCE);
+  return readResourceIdentity(attributes);
+}
+
+function readScopeSpans(reader: protobuf.Reader, end: number, resource: ResourceIdentity, builder: DecodedRequestBuilder): void {
+  let scopeName = '';
+  const spanEnds: number[] = [];
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    if (fieldTag === tag(1, LEN)) {
+      scopeName = readScopeName(reader, messageEnd(reader));
+    } else if (fieldTag === tag(2, LEN)) {
+      // The scope may follow its spans on the wire, so spans are read after the loop.
+      const spanEnd = messageEnd(reader);
+      spanEnds.push(reader.pos, spanEnd);
+      reader.pos = spanEnd;
+    } else {
+      skipField(reader, fieldTag, SCOPE_SPANS);
+    }
+  }
+  checkEnd(reader, end, SCOPE_SPANS);
+
+  for (let index = 0; index < spanEnds.length; index += 2) {
+    reader.pos = spanEnds[index] ?? end;
+    readSpan(reader, spanEnds[index + 1] ?? end, resource, scopeName, builder);
+  }
+  reader.pos = end;
+}
+
+function readScopeName(reader: protobuf.Reader, end: number): string {
+  let name = '';
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    if (fieldTag === tag(1, LEN)) name = reader.string();
+    else if (fieldTag === tag(3, LEN)) reader.pos = messageEnd(reader);
+    else skipField(reader, fieldTag, SCOPE);
+  }
+  checkEnd(reader, end, SCOPE);
+  return name;
+}
+
+function readSpan(reader: protobuf.Reader, end: number, resource: ResourceIdentity, scopeName: string, builder: DecodedRequestBuilder): void {
+  let traceId = '';
+  let spanId = '';
+  let parentSpanId = '';
+  let name = '';
+  let kind = 0;
+  let startTimeUnixNano = 0n;
+  let endTimeUnixNano = 0n;
+  let statusCode = 0;
+  let statusMessage = '';
+  let linkProblem: string | undefined;
+  const attributes: Attributes = {};
+  const events: SpanEvent[] = [];
+  const links: SpanLink[] = [];
+
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    switch (fieldTag) {
+      case tag(1, LEN):
+        traceId = readHex(reader);
+        break;
+      case tag(2, LEN):
+        spanId = readHex(reader);
+        break;
+      case tag(4, LEN):
+        parentSpanId = readHex(reader);
+        break;
+      case tag(5, LEN):
+        name = reader.string();
+        break;
+      case tag(6, VARINT):
+        kind = reader.int32();
+        break;
+      case tag(7, FIXED64):
+        startTimeUnixNano = readFixed64(reader);
+        break;
+      case tag(8, FIXED64):
+        endTimeUnixNano = readFixed64(reader);
+        break;
+      case tag(9, LEN):
+        readKeyValue(reader, messageEnd(reader), attributes, 1);
+        break;
+      case tag(11, LEN):
+        events.push(readEvent(reader, messageEnd(reader)));
+        break;
+      case tag(13, LEN): {
+        const link = readLink(reader, messageEnd(reader));
+        linkProblem ??= linkIdProblem(link.traceId, link.spanId);
+        links.push(link);
+        break;
+      }
+      case tag(15, LEN): {
+        const statusEnd = messageEnd(reader);
+        statusCode = 0;
+        statusMessage = '';
+        while (reader.pos < statusEnd) {
+          const statusTag = reader.uint32();
+          if (statusTag === tag(2, LEN)) statusMessage = reader.string();
+          else if (statusTag === tag(3, VARINT)) statusCode = reader.int32();
+          else skipField(reader, statusTag, STATUS);
+        }
+        checkEnd(reader, statusEnd, STATUS);
+        break;
+      }
+      default:
+        skipField(reader, fieldTag, SPAN);
+    }
+  }
+  checkEnd(reader, end, SPAN);
+
+  const idProblem = spanIdProblem(traceId, spanId, parentSpanId) ?? linkProblem;
+  if (idProblem !== undefined) {
+    builder.reject(name, idProblem);
+    return;
+  }
+  const status = statusCodeOf(statusCode);
+  builder.spans.push({
+    traceId,
+    spanId,
+    parentSpanId,
+    name,
+    kind: spanKindOf(kind),
+    startTimeUnixNano,
+    endTimeUnixNano,
+    durationMs: durationMsBetween(startTimeUnixNano, endTimeUnixNano),
+    resource,
+    scopeName,
+    attributes,
+    events,
+    links,
+    signals: readErrorSignals(status, statusMessage, attributes, events),
+    peer: readPeerInfo(attributes),
+  });
+}
+
+function readEvent(reader: protobuf.Reader, end: number): SpanEvent {
+  const event: SpanEvent = { name: '', timeUnixNano: 0n, attributes: {} };
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    if (fieldTag === tag(1, FIXED64)) event.timeUnixNano = readFixed64(reader);
+    else if (fieldTag === tag(2, LEN)) event.name = reader.string();
+    else if (fieldTag === tag(3, LEN)) readKeyValue(reader, messageEnd(reader), event.attributes, 1);
+    else skipField(reader, fieldTag, EVENT);
+  }
+  checkEnd(reader, end, EVENT);
+  return event;
+}
+
+function readLink(reader: protobuf.Reader, end: number): SpanLink {
+  const link: SpanLink = { traceId: '', spanId: '', attributes: {} };
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    if (fieldTag === tag(1, LEN)) link.traceId = readHex(reader);
+    else if (fieldTag === tag(2, LEN)) link.spanId = readHex(reader);
+    else if (fieldTag === tag(4, LEN)) readKeyValue(reader, messageEnd(reader), link.attributes, 1);
+    else skipField(reader, fieldTag, LINK);
+  }
+  checkEnd(reader, end, LINK);
+  return link;
+}
+
+/** Reads one `KeyValue` into `attributes`; a key with an empty value is left out. */
+function readKeyValue(reader: protobuf.Reader, end: number, attributes: Attributes, depth: number): void {
+  let key = '';
+  let value: AttributeValue | undefined;
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    if (fieldTag === tag(1, LEN)) key = reader.string();
+    else if (fieldTag === tag(2, LEN)) value = readAnyValue(reader, messageEnd(reader), depth);
+    else skipField(reader, fieldTag, KEY_VALUE);
+  }
+  checkEnd(reader, end, KEY_VALUE);
+  if (value !== undefined) setAttribute(attributes, key, value);
+}
+
+/** Reads an `AnyValue`; an empty one gives undefined. The last member on the wire wins, as for a oneof. */
+function readAnyValue(reader: protobuf.Reader, end: number, depth: number): AttributeValue | undefined {
+  let value: AttributeValue | undefined;
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    switch (fieldTag) {
+      case tag(1, LEN):
+        value = reader.string();
+        break;
+      case tag(2, VARINT):
+        value = reader.bool();
+        break;
+      case tag(3, VARINT):
+        value = integerOf(reader.int64());
+        break;
+      case tag(4, FIXED64):
+        value = reader.double();
+        break;
+      case tag(5, LEN):
+        value = readArrayValue(reader, messageEnd(reader), depth);
+        break;
+      case tag(6, LEN):
+        value = readKeyValueList(reader, messageEnd(reader), depth);
+        break;
+      case tag(7, LEN):
+        // A copy, so a kept attribute does not pin the whole request buffer in memory.
+        value = new Uint8Array(reader.bytes());
+        break;
+      default:
+        skipField(reader, fieldTag, ANY_VALUE);
+    }
+  }
+  checkEnd(reader, end, ANY_VALUE);
+  return value;
+}
+
+function readArrayValue(reader: protobuf.Reader, end: number, depth: number): AttributeValue[] {
+  checkDepth(depth);
+  const values: AttributeValue[] = [];
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    if (fieldTag !== tag(1, LEN)) {
+      skipField(reader, fieldTag, ARRAY_VALUE);
+      continue;
+    }
+    const value = readAnyValue(reader, messageEnd(reader), depth + 1);
+    if (value !== undefined) values.push(value);
+  }
+  checkEnd(reader, end, ARRAY_VALUE);
+  return values;
+}
+
+function readKeyValueList(reader: protobuf.Reader, end: number, depth: number): Attributes {
+  checkDepth(depth);
+  const attributes: Attributes = {};
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    if (fieldTag === tag(1, LEN)) readKeyValue(reader, messageEnd(reader), attributes, depth + 1);
+    else skipField(reader, fieldTag, KEY_VALUE_LIST);
+  }
+  checkEnd(reader, end, KEY_VALUE_LIST);
+  return attributes;
+}
+
+function checkDepth(depth: number): void {
+  if (depth > MAX_ATTRIBUTE_DEPTH) {
+    throw new MalformedRequestError(`invalid protobuf request: attribute value nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels`);
+  }
+}
+
+/** Reads a length-delimited bytes field as lowercase hex without copying it first. */
+function readHex(reader: protobuf.Reader): string {
+  const end = messageEnd(reader);
+  const hex = (reader.buf as Buffer).toString('hex', reader.pos, end);
+  reader.pos = end;
+  return hex;
+}
+
+function readFixed64(reader: protobuf.Reader): bigint {
+  const low = reader.fixed32();
+  const high = reader.fixed32();
+  return high === 0 ? BigInt(low) : BigInt(high) * TWO_POW_32_BIG + BigInt(low);
+}
+
+/** Keeps an `int64` as a number when it is exact in a double, otherwise as a `bigint`. */
+function integerOf(value: protobuf.Long | number): number | bigint {
+  if (typeof value === 'number') return value;
+  if (value.high >= -SAFE_HIGH_WORDS && value.high < SAFE_HIGH_WORDS) return value.high * TWO_POW_32 + (value.low >>> 0);
+  return BigInt(value.high) * TWO_POW_32_BIG + BigInt(value.low >>> 0);
+}

@@ -1,0 +1,50 @@
+import type { IncidentControl } from './incident-control.js';
+
+/**
+ * What watching an incident after an applied step found:
+ * - `quiet`: no new failing trace after the step for the whole window, so the step worked;
+ * - `failing`: a failing trace was analyzed after the step;
+ * - `resolved`: the incident was resolved meanwhile (by quiet, by hand, or by another recovery);
+ * - `missing`: the incident is no longer in the incident tracker;
+ * - `aborted`: the engine is shutting down.
+ */
+export type VerificationResult = 'quiet' | 'failing' | 'resolved' | 'missing' | 'aborted';
+
+export interface VerificationRequest {
+  control: IncidentControl;
+  incidentId: string;
+  /** When the step was applied, in Unix milliseconds; a failing trace analyzed later means it did not work. */
+  appliedAtMs: number;
+  windowMs: number;
+  /** Aborted when the incident resolves meanwhile or the engine shuts down. */
+  signal: AbortSignal;
+}
+
+/**
+ * Waits `windowMs`, then compares the incident's `lastSeenAtMs` with the step's time.
+ * NOTE: a trace that started before the step but was analyzed after it counts as failing, so a
+ * window shorter than the trace buffer's wait can escalate a step that worked.
+ */
+export async function verifyStep(request: VerificationRequest): Promise<VerificationResult> {
+  await sleepMs(request.windowMs, request.signal);
+  const incident = request.control.get(request.incidentId);
+  if (incident === undefined) return 'missing';
+  if (incident.state === 'resolved') return 'resolved';
+  if (request.signal.aborted) return 'aborted';
+  return incident.lastSeenAtMs > request.appliedAtMs ? 'failing' : 'quiet';
+}
+
+/** Resolves after `durationMs`, or at once when `signal` aborts; the timer is unref'd. */
+export function sleepMs(durationMs: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, durationMs);
+    timer.unref();
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

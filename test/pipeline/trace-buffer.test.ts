@@ -1,0 +1,311 @@
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CompletedTrace, TraceConsumer } from '../../src/pipeline/completed-trace.js';
+import { sweepIntervalMs, TraceBuffer, type TraceBufferSettings } from '../../src/pipeline/trace-buffer.js';
+import { bufferSpan, traceIdOf } from '../support/buffer-spans.js';
+
+const WAIT_MS = 1000;
+
+const SETTINGS: TraceBufferSettings = {
+  wait_duration: WAIT_MS,
+  max_traces: 3,
+  max_spans_per_trace: 4,
+  max_buffered_spans: 10,
+  verdict_cache_size: 2,
+};
+
+class RecordingConsumer implements TraceConsumer {
+  readonly traces: CompletedTrace[] = [];
+
+  consumeTrace(trace: CompletedTrace): void {
+    this.traces.push(trace);
+  }
+
+  releasedIds(): string[] {
+    return this.traces.map((trace) => trace.traceId);
+  }
+}
+
+function createBuffer(settings: Partial<TraceBufferSettings> = {}): { buffer: TraceBuffer; consumer: RecordingConsumer } {
+  const consumer = new RecordingConsumer();
+  const buffer = new TraceBuffer({ settings: { ...SETTINGS, ...settings }, consumer, logger: pino({ level: 'silent' }) });
+  buffer.start();
+  return { buffer, consumer };
+}
+
+/** Builds a child span whose parent never arrives, so its trace only leaves the buffer when quiet. */
+function orphan(trace: number, span = 2): ReturnType<typeof bufferSpan> {
+  return bufferSpan({ trace, span, parent: 99 });
+}
+
+describe('TraceBuffer', () => {
+  let buffer: TraceBuffer;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+
+  afterEach(() => {
+    buffer.shutdown();
+    vi.useRealTimers();
+  });
+
+  describe('quiet release', () => {
+    it('releases a trace after wait_duration without spans', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      buffer.consume([orphan(1)]);
+      vi.advanceTimersByTime(WAIT_MS - 1);
+      expect(created.consumer.traces).toHaveLength(0);
+
+      vi.advanceTimersByTime(sweepIntervalMs(WAIT_MS));
+      expect(created.consumer.releasedIds()).toEqual([traceIdOf(1)]);
+      expect(created.consumer.traces[0]?.reason).toBe('quiet');
+      expect(created.consumer.traces[0]?.revision).toBe(0);
+      expect(buffer.snapshot().tracesReleased.quiet).toBe(1);
+    });
+
+    it('restarts the wait when a span arrives', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      buffer.consume([orphan(1, 2)]);
+      vi.advanceTimersByTime(WAIT_MS - 100);
+      buffer.consume([orphan(1, 3)]);
+      vi.advanceTimersByTime(WAIT_MS - 100);
+      expect(created.consumer.traces).toHaveLength(0);
+
+      vi.advanceTimersByTime(100 + sweepIntervalMs(WAIT_MS));
+      expect(created.consumer.traces[0]?.spans).toHaveLength(2);
+      expect(created.consumer.traces[0]?.firstSpanAtMs).toBe(1_000_000);
+      expect(created.consumer.traces[0]?.lastSpanAtMs).toBe(1_000_000 + WAIT_MS - 100);
+    });
+
+    it('releases quiet traces in order of their last span', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      buffer.consume([orphan(1), orphan(2)]);
+      vi.advanceTimersByTime(100);
+      buffer.consume([orphan(1, 3)]);
+      vi.advanceTimersByTime(WAIT_MS + sweepIntervalMs(WAIT_MS));
+
+      expect(created.consumer.releasedIds()).toEqual([traceIdOf(2), traceIdOf(1)]);
+    });
+  });
+
+  describe('complete release', () => {
+    it.each([
+      {
+        name: 'root first',
+        spans: [bufferSpan({ trace: 1, span: 1 }), bufferSpan({ trace: 1, span: 2, parent: 1 }), bufferSpan({ trace: 1, span: 3, parent: 2 })],
+      },
+      {
+        name: 'root last',
+        spans: [bufferSpan({ trace: 1, span: 3, parent: 2 }), bufferSpan({ trace: 1, span: 2, parent: 1 }), bufferSpan({ trace: 1, span: 1 })],
+      },
+      { name: 'root alone', spans: [bufferSpan({ trace: 1, span: 1 })] },
+    ])('releases at once when complete ($name)', ({ spans }) => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      buffer.consume(spans);
+
+      expect(created.consumer.traces).toHaveLength(1);
+      expect(created.consumer.traces[0]?.reason).toBe('complete');
+      expect(created.consumer.traces[0]?.spans).toHaveLength(spans.length);
+      expect(buffer.snapshot().tracesHeld).toBe(0);
+      expect(buffer.snapshot().spansHeld).toBe(0);
+    });
+
+    it('releases when the root arrives in a later request', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      buffer.consume([bufferSpan({ trace: 1, span: 2, parent: 1 })]);
+      expect(created.consumer.traces).toHaveLength(0);
+
+      buffer.consume([bufferSpan({ trace: 1, span: 1 })]);
+      expect(created.consumer.traces[0]?.reason).toBe('complete');
+    });
+
+    it('holds a trace whose root arrived but a referenced parent is missing', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      buffer.consume([bufferSpan({ trace: 1, span: 1 }), bufferSpan({ trace: 1, span: 3, parent: 2 })]);
+      expect(created.consumer.traces).toHaveLength(0);
+
+      buffer.consume([bufferSpan({ trace: 1, span: 2, parent: 1 })]);
+      expect(created.consumer.traces[0]?.reason).toBe('complete');
+    });
+  });
+
+  describe('limits', () => {
+    it('evicts the least recently updated trace past max_traces', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      buffer.consume([orphan(1), orphan(2), orphan(3)]);
+      buffer.consume([orphan(1, 3)]);
+      buffer.consume([orphan(4)]);
+      buffer.consume([orphan(5)]);
+
+      expect(created.consumer.releasedIds()).toEqual([traceIdOf(2), traceIdOf(3)]);
+      expect(created.consumer.traces.map((trace) => trace.reason)).toEqual(['evicted', 'evicted']);
+      expect(buffer.snapshot().tracesEvicted).toBe(2);
+      expect(buffer.snapshot().tracesHeld).toBe(3);
+    });
+
+    it('rejects spans past max_spans_per_trace', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      const result = buffer.consume([2, 3, 4, 5, 6].map((span) => orphan(1, span)));
+
+      expect(result).toEqual({ status: 'accepted', rejectedSpans: 1, rejectReason: 'trace exceeds max_spans_per_trace' });
+      expect(buffer.snapshot().spansRejected.trace_span_limit).toBe(1);
+      expect(buffer.snapshot().spansHeld).toBe(4);
+    });
+
+    it('rejects a span id that arrived before', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      const result = buffer.consume([orphan(1, 2), orphan(1, 2)]);
+
+      expect(result).toEqual({ status: 'accepted', rejectedSpans: 1, rejectReason: 'duplicate span id in trace' });
+      expect(buffer.snapshot().spansRejected.duplicate_span).toBe(1);
+    });
+
+    it('answers full and keeps nothing past max_buffered_spans', () => {
+      const created = createBuffer({ max_traces: 100, max_spans_per_trace: 100 });
+      buffer = created.buffer;
+      buffer.consume([2, 3, 4, 5, 6, 7, 8, 9].map((span) => orphan(1, span)));
+
+      const result = buffer.consume([orphan(2), orphan(3), orphan(4)]);
+
+      expect(result).toEqual({ status: 'full' });
+      expect(buffer.snapshot().requestsRejectedFull).toBe(1);
+      expect(buffer.snapshot().tracesHeld).toBe(1);
+      expect(buffer.snapshot().spansHeld).toBe(8);
+    });
+
+    it('accepts again once the buffer drains', () => {
+      const created = createBuffer({ max_traces: 100, max_spans_per_trace: 100 });
+      buffer = created.buffer;
+      buffer.consume([2, 3, 4, 5, 6, 7, 8, 9].map((span) => orphan(1, span)));
+      expect(buffer.consume([orphan(2), orphan(3), orphan(4)]).status).toBe('full');
+
+      vi.advanceTimersByTime(WAIT_MS + sweepIntervalMs(WAIT_MS));
+
+      expect(buffer.snapshot().spansHeld).toBe(0);
+      expect(buffer.consume([orphan(2), orphan(3), orphan(4)]).status).toBe('accepted');
+      expect(buffer.snapshot().spansHeld).toBe(3);
+    });
+  });
+
+  describe('late spans', () => {
+    it('re-releases the trace with revision 1 after wait_duration', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+      buffer.consume([bufferSpan({ trace: 1, span: 1 })]);
+
+      buffer.consume([bufferSpan({ trace: 1, span: 2, parent: 1 })]);
+      buffer.consume([bufferSpan({ trace: 1, span: 3, parent: 1 })]);
+      expect(created.consumer.traces).toHaveLength(1);
+
+      vi.advanceTimersByTime(WAIT_MS + sweepIntervalMs(WAIT_MS));
+      expect(created.consumer.traces).toHaveLength(2);
+      const revised = created.consumer.traces[1];
+      expect(revised?.revision).toBe(1);
+      expect(revised?.reason).toBe('quiet');
+      expect(revised?.spans.map((span) => span.spanId)).toHaveLength(3);
+      expect(created.consumer.traces[0]?.spans).toHaveLength(1);
+      expect(buffer.snapshot().lateSpans).toBe(2);
+    });
+
+    it('starts a new trace once the released trace left the cache', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+      buffer.consume([1, 2, 3].map((trace) => bufferSpan({ trace, span: 1 })));
+
+      buffer.consume([bufferSpan({ trace: 1, span: 2, parent: 1 })]);
+      vi.advanceTimersByTime(WAIT_MS + sweepIntervalMs(WAIT_MS));
+
+      expect(created.consumer.traces[3]?.revision).toBe(0);
+      expect(buffer.snapshot().lateSpans).toBe(0);
+    });
+
+    it('rejects a resent span without reopening the trace', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+      buffer.consume([bufferSpan({ trace: 1, span: 1 })]);
+
+      const result = buffer.consume([bufferSpan({ trace: 1, span: 1 })]);
+      vi.advanceTimersByTime(WAIT_MS + sweepIntervalMs(WAIT_MS));
+
+      expect(result).toMatchObject({ status: 'accepted', rejectedSpans: 1 });
+      expect(created.consumer.traces).toHaveLength(1);
+      expect(buffer.snapshot().lateSpans).toBe(0);
+    });
+
+    it('rejects late spans when the released trace is at max_spans_per_trace', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+      buffer.consume([bufferSpan({ trace: 1, span: 1 }), ...[2, 3, 4].map((span) => bufferSpan({ trace: 1, span, parent: 1 }))]);
+
+      const result = buffer.consume([bufferSpan({ trace: 1, span: 5, parent: 1 })]);
+
+      expect(result).toMatchObject({ status: 'accepted', rejectedSpans: 1 });
+      expect(buffer.snapshot().tracesHeld).toBe(0);
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('drains every held trace at shutdown', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+      buffer.consume([orphan(1), orphan(2)]);
+
+      buffer.shutdown();
+      buffer.shutdown();
+
+      expect(created.consumer.releasedIds()).toEqual([traceIdOf(1), traceIdOf(2)]);
+      expect(created.consumer.traces.map((trace) => trace.reason)).toEqual(['shutdown', 'shutdown']);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('answers full after shutdown', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+      buffer.shutdown();
+
+      expect(buffer.consume([orphan(1)])).toEqual({ status: 'full' });
+    });
+
+    it('runs one timer however many traces it holds', () => {
+      const created = createBuffer({ max_traces: 100 });
+      buffer = created.buffer;
+      buffer.start();
+
+      buffer.consume(Array.from({ length: 10 }, (_, index) => orphan(index + 1)));
+
+      expect(vi.getTimerCount()).toBe(1);
+    });
+
+    it('keeps releasing when the consumer throws', () => {
+      const consumeTrace = vi.fn(() => {
+        throw new Error('analysis failed');
+      });
+      const consumer: TraceConsumer = { consumeTrace };
+      buffer = new TraceBuffer({ settings: SETTINGS, consumer, logger: pino({ level: 'silent' }) });
+
+      buffer.consume([bufferSpan({ trace: 1, span: 1 }), bufferSpan({ trace: 2, span: 1 })]);
+
+      expect(consumeTrace).toHaveBeenCalledTimes(2);
+      expect(buffer.snapshot().consumerFailures).toBe(2);
+    });
+  });
+});
