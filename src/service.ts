@@ -3,13 +3,16 @@ import type { IncidentFilter, StatusSource } from './api/status-source.js';
 import { StatusServer } from './api/status-server.js';
 import type { FaultlineConfig } from './config/faultline-config.js';
 import { CorrelationStage } from './correlation/correlation-stage.js';
-import type { Incident, IncidentState } from './correlation/incident.js';
+import type { Incident, IncidentListener, IncidentState } from './correlation/incident.js';
 import { IncidentLog } from './correlation/incident-log.js';
 import { IncidentTracker } from './correlation/incident-tracker.js';
 import type { Verdict } from './correlation/verdict.js';
 import { TraceBuffer } from './pipeline/trace-buffer.js';
 import { OtlpReceiver } from './receiver/otlp-receiver.js';
 import { ReceiverMetrics } from './receiver/receiver-metrics.js';
+import type { IncidentControl } from './recovery/incident-control.js';
+import { RecoveryEngine } from './recovery/recovery-engine.js';
+import { IncidentStore } from './store/incident-store.js';
 
 /** Where Faultline listens, as host:port with the real ports; a component not started is absent. */
 export interface ServiceAddresses {
@@ -20,8 +23,9 @@ export interface ServiceAddresses {
 
 /**
  * Faultline assembled from its config. Data flows one way:
- * receiver → trace buffer → correlation stage (analyzer) → incident tracker → incident log.
- * The status API reads the state of each stage and changes none of it.
+ * receiver → trace buffer → correlation stage (analyzer) → incident tracker → incident log
+ * and recovery engine. The recovery engine changes incident states through the tracker's
+ * control methods. The status API reads the state of each stage and changes none of it.
  */
 export class FaultlineService implements StatusSource {
   private readonly receiverMetrics = new ReceiverMetrics();
@@ -30,15 +34,24 @@ export class FaultlineService implements StatusSource {
   private readonly buffer: TraceBuffer;
   private readonly receiver: OtlpReceiver;
   private readonly statusServer: StatusServer | undefined;
+  private readonly recovery: RecoveryEngine | undefined;
+  private readonly incidentStore: IncidentStore | undefined;
   private readonly startedAtMs = Date.now();
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(config: FaultlineConfig, logger: Logger) {
     const correlation = config.errorCorrelation;
+    const listeners: IncidentListener[] = [new IncidentLog(logger)];
+    if (config.recovery !== undefined) {
+      // The store saves each change before the engine acts on it, so a restart finds the incident.
+      this.incidentStore = new IncidentStore(config.recovery.audit.path, logger);
+      this.recovery = new RecoveryEngine({ config: config.recovery, control: this.incidentControl(), logger });
+      listeners.push(this.incidentStore, this.recovery);
+    }
     this.tracker = new IncidentTracker({
       settings: correlation.incidents,
-      listeners: [new IncidentLog(logger)],
+      listeners,
       logger,
       rememberedTraces: correlation.verdict_cache_size,
     });
@@ -77,6 +90,7 @@ export class FaultlineService implements StatusSource {
       buffer: this.buffer.snapshot(),
       correlation: this.stage.snapshot(),
       incidents: this.incidentCounts(),
+      recovery: this.recovery?.snapshot(),
     };
   }
 
@@ -88,8 +102,23 @@ export class FaultlineService implements StatusSource {
     return this.stage.verdict(traceId);
   }
 
+  /** The tracker's control methods, bound late because the tracker is built after its listeners. */
+  private incidentControl(): IncidentControl {
+    return {
+      get: (id) => this.tracker.get(id),
+      setState: (id, state) => {
+        this.tracker.setState(id, state);
+      },
+      resolve: (id, reason) => {
+        this.tracker.resolve(id, reason);
+      },
+    };
+  }
+
   private async startComponents(): Promise<void> {
+    if (this.incidentStore !== undefined) this.tracker.restore(this.incidentStore.unresolved());
     this.tracker.start();
+    this.recovery?.start();
     this.buffer.start();
     await this.receiver.start();
     await this.statusServer?.start();
@@ -100,6 +129,8 @@ export class FaultlineService implements StatusSource {
     await this.receiver.shutdown();
     this.buffer.shutdown();
     this.tracker.shutdown();
+    await this.recovery?.shutdown();
+    this.incidentStore?.close();
     await this.statusServer?.shutdown();
   }
 

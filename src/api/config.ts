@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEndpoint } from '../config/endpoint.js';
 
 /** Settings of the `status_api` extension: the read-only HTTP JSON status API. */
 export const statusApiSchema = z.strictObject({
@@ -7,8 +8,8 @@ export const statusApiSchema = z.strictObject({
    * authentication yet. Port 0 picks a free port.
    */
   endpoint: z
-    .string()
-    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'must be host:port such as "127.0.0.1:4319"' })
+    .string({ error: 'must be host:port such as "127.0.0.1:4319"' })
+    .refine((text) => parseEndpoint(text) !== undefined, { error: 'must be host:port such as "127.0.0.1:4319"' })
     .default('127.0.0.1:4319'),
 });
 

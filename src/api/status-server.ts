@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { joinHostPort, splitHostPort } from '../config/endpoint.js';
+import { joinHostPort, parseEndpoint } from '../config/endpoint.js';
 import type { IncidentState } from '../correlation/incident.js';
 import type { StatusApiConfig } from './config.js';
 import type { IncidentFilter, StatusSource } from './status-source.js';
@@ -43,7 +43,7 @@ export class StatusServer {
   /** Starts listening; resolves once bound. Calling it again returns the same promise. */
   start(): Promise<void> {
     this.listening ??= new Promise((resolve, reject) => {
-      const { host, port } = splitHostPort(this.config.endpoint);
+      const { host, port } = parseEndpoint(this.config.endpoint) ?? { host: '127.0.0.1', port: 4319 };
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
         this.server.off('error', reject);

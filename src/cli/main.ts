@@ -42,13 +42,14 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const logger = createLogger(config.logLevel);
-  const service = new FaultlineService(config, logger);
   logger.info({ version: readVersion(), config: command.configPath, pid: process.pid }, 'faultline starting');
+  let service: FaultlineService | undefined;
   try {
+    service = new FaultlineService(config, logger);
     await service.start();
   } catch (error) {
     logger.fatal({ err: error }, 'faultline failed to start');
-    await service.shutdown();
+    await service?.shutdown();
     return 1;
   }
   logger.info({ addresses: service.addresses() }, 'faultline listening');

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { statusApiSchema, type StatusApiConfig } from '../api/config.js';
 import { errorCorrelationSchema, type ErrorCorrelationConfig } from '../correlation/config.js';
 import { receiverConfigSchema, type ReceiverConfig } from '../receiver/config.js';
+import { recoverySchema, type RecoveryConfig } from '../recovery/config.js';
 import { ConfigError, parseSection } from './errors.js';
 import { expandEnv } from './expand-env.js';
 
@@ -15,7 +16,7 @@ import { expandEnv } from './expand-env.js';
 
 const RECEIVER_TYPES = ['otlp'] as const;
 const PROCESSOR_TYPES = ['errorcorrelation'] as const;
-const EXTENSION_TYPES = ['status_api'] as const;
+const EXTENSION_TYPES = ['status_api', 'recovery'] as const;
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 
 const componentList = z.array(z.string({ error: 'must be a list of component names' }), {
@@ -32,8 +33,9 @@ const documentSchema = z.strictObject({
       /** Extensions to start, by name; a configured extension not listed here does not start. */
       extensions: componentList.default([]),
       pipelines: z.strictObject({
+        /** The one pipeline Faultline runs; it must use the otlp receiver and the errorcorrelation processor. */
         traces: z.strictObject({
-          receivers: componentList.min(1, { error: 'must name at least one receiver' }),
+          receivers: componentList.default([]),
           processors: componentList.default([]),
           exporters: componentList.default([]),
         }),
@@ -49,7 +51,7 @@ const documentSchema = z.strictObject({
         })
         .prefault({}),
     })
-    .prefault({ pipelines: { traces: { receivers: [] } } }),
+    .prefault({ pipelines: { traces: {} } }),
 });
 
 export interface FaultlineConfig {
@@ -57,6 +59,8 @@ export interface FaultlineConfig {
   errorCorrelation: ErrorCorrelationConfig;
   /** Undefined when `service.extensions` does not list `status_api`. */
   statusApi: StatusApiConfig | undefined;
+  /** Undefined when `service.extensions` does not list `recovery`. */
+  recovery: RecoveryConfig | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -105,15 +109,32 @@ function buildConfig(input: unknown): FaultlineConfig {
   if (!pipeline.processors.includes('errorcorrelation')) {
     problems.push('service.pipelines.traces.processors must include errorcorrelation, the processor that finds root causes');
   }
-  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
-
-  const receiver = parseSection(receiverConfigSchema, document.receivers['otlp'], 'receivers.otlp');
-  const errorCorrelation = parseSection(errorCorrelationSchema, document.processors['errorcorrelation'], 'processors.errorcorrelation');
+  const receiver = collectProblems(problems, () => parseSection(receiverConfigSchema, document.receivers['otlp'], 'receivers.otlp'));
+  const errorCorrelation = collectProblems(problems, () =>
+    parseSection(errorCorrelationSchema, document.processors['errorcorrelation'], 'processors.errorcorrelation'),
+  );
   const statusApi = document.service.extensions.includes('status_api')
-    ? parseSection(statusApiSchema, document.extensions['status_api'], 'extensions.status_api')
+    ? collectProblems(problems, () => parseSection(statusApiSchema, document.extensions['status_api'], 'extensions.status_api'))
+    : undefined;
+  const recovery = document.service.extensions.includes('recovery')
+    ? collectProblems(problems, () => parseSection(recoverySchema, document.extensions['recovery'], 'extensions.recovery'))
     : undefined;
 
-  return { receiver, errorCorrelation, statusApi, logLevel: document.service.telemetry.logs.level };
+  if (problems.length > 0 || receiver === undefined || errorCorrelation === undefined) {
+    throw new ConfigError(problems.join('\n'));
+  }
+  return { receiver, errorCorrelation, statusApi, recovery, logLevel: document.service.telemetry.logs.level };
+}
+
+/** Runs one section's parse, adding its ConfigError to `problems` so every section is reported at once. */
+function collectProblems<T>(problems: string[], parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(error.message);
+    return undefined;
+  }
 }
 
 function checkTypes(problems: string[], section: string, names: string[], supported: readonly string[]): void {

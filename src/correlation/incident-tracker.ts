@@ -80,6 +80,8 @@ interface TraceContribution {
 interface ActiveIncident {
   incident: Incident;
   group: IncidentGroup;
+  /** `resolve_after` counts from the later of this and `lastSeenAtMs`; set when restored after a restart. */
+  quietSinceMs: number;
   lastUpdateSentAtMs: number;
   updateHeldBack: boolean;
 }
@@ -164,7 +166,7 @@ export class IncidentTracker {
    */
   sweep(nowMs = Date.now()): void {
     for (const active of [...this.active.values()]) {
-      if (nowMs - active.incident.lastSeenAtMs >= this.settings.resolve_after) {
+      if (nowMs - Math.max(active.incident.lastSeenAtMs, active.quietSinceMs) >= this.settings.resolve_after) {
         this.resolveActive(active, 'quiet', nowMs);
       } else if (active.updateHeldBack && nowMs - active.lastUpdateSentAtMs >= UPDATE_INTERVAL_MS) {
         this.sendUpdate(active, nowMs);
@@ -175,6 +177,29 @@ export class IncidentTracker {
       if (group.incidentId === undefined && group.failingTraces.sum(nowMs) === 0) this.groups.delete(key);
     }
     this.trafficCounter.prune(nowMs);
+  }
+
+  /**
+   * Takes back unresolved incidents saved before a restart, so that new failures with the same
+   * root cause join them and a resumed recovery finds them. Sends no change. Resolved incidents,
+   * known ids and root causes that already have an incident are skipped. Because Faultline saw
+   * no traffic while it was down, `resolve_after` counts from the restore.
+   */
+  restore(incidents: readonly Incident[]): void {
+    const nowMs = Date.now();
+    for (const stored of incidents) {
+      if (stored.state === 'resolved' || this.active.has(stored.id)) continue;
+      const group = new IncidentGroup(
+        { service: stored.rootCause.service, system: stored.rootCause.system, errorKind: stored.rootCause.errorKind },
+        this.settings.window,
+      );
+      if (this.groups.has(group.key)) continue;
+
+      group.incidentId = stored.id;
+      this.groups.set(group.key, group);
+      this.active.set(stored.id, { incident: copyIncident(stored), group, quietSinceMs: nowMs, lastUpdateSentAtMs: nowMs, updateHeldBack: false });
+      this.logger.info({ incidentId: stored.id, state: stored.state, key: group.key }, 'incident restored');
+    }
   }
 
   /** Returns a copy of the incident, or undefined when the id is unknown. */
@@ -326,6 +351,7 @@ export class IncidentTracker {
         sampleTraceIds: [],
       },
       group,
+      quietSinceMs: nowMs,
       lastUpdateSentAtMs: nowMs,
       updateHeldBack: false,
     };
@@ -385,13 +411,18 @@ export class IncidentTracker {
     throw new IncidentNotFoundError(id);
   }
 
-  /** Returns a copy of an active incident with the group's current fingerprints, operations, path and samples. */
+  /**
+   * Returns a copy of an active incident with the group's current fingerprints, operations,
+   * path and samples; a restored incident keeps its stored ones until its group counts a failure.
+   */
   private describe(active: ActiveIncident): Incident {
     const { incident, group } = active;
+    const fingerprints = group.rankedFingerprints();
+    if (fingerprints.length === 0) return copyIncident(incident);
     return {
       ...incident,
       rootCause: { ...incident.rootCause, operations: group.rankedOperations() },
-      fingerprints: group.rankedFingerprints(),
+      fingerprints,
       propagationPath: group.topPath(),
       sampleTraceIds: group.samples(),
     };

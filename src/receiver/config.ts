@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEndpoint } from './endpoint.js';
+import { parseEndpoint } from '../config/endpoint.js';
 
 /**
  * Settings of `receivers.otlp`, in the OpenTelemetry Collector's layout. A protocol left out of
@@ -67,7 +67,7 @@ export type ReceiverConfig = z.output<typeof receiverConfigSchema>;
 export type GrpcProtocolConfig = z.output<typeof grpcSchema>;
 export type HttpProtocolConfig = z.output<typeof httpSchema>;
 
-/** The settings of `receivers.otlp` with both protocols on their default endpoints and limits. */
+/** Returns the settings of `receivers.otlp` with both protocols on their default endpoints and limits. */
 export function createDefaultReceiverConfig(): ReceiverConfig {
   return receiverConfigSchema.parse({ protocols: { grpc: {}, http: {} } });
 }

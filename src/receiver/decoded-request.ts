@@ -5,7 +5,7 @@ export interface DecodedRequest {
   spans: SpanRecord[];
   /** Spans dropped for invalid ids. */
   invalidSpans: number;
-  /** Why the first invalid span was dropped; empty when none was. */
+  /** Reason the first invalid span was dropped; empty when none was. */
   firstInvalidReason: string;
 }
 

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { DecodedRequest } from './decoded-request.js';
-import type { ReceiverMetrics, RequestRefuseReason, Transport } from './receiver-metrics.js';
+import type { ReceiverMetrics, RequestRejectReason, Transport } from './receiver-metrics.js';
 import type { SpanSink } from './span-sink.js';
 import { WarningThrottle } from './warning-throttle.js';
 
 /**
  * The outcome of one export request, before a transport encodes it.
  * - `success`: the spans went to the sink; `rejectedSpans` of them were dropped (invalid ids or
- *   rejected by the sink) and `errorMessage` says how many and why. Both are 0 and empty when
+ *   rejected by the sink) and `errorMessage` gives how many and why. Both are 0 and empty when
  *   every span was taken.
  * - `back_pressure`: the sink was full and took nothing; the sender should retry later.
  */
@@ -41,12 +41,12 @@ export class ExportHandler {
     this.#warnings = new WarningThrottle(options.logger);
   }
 
-  /** Passes the valid spans of a decoded request to the sink and returns what to answer. */
+  /** Passes the valid spans of a decoded request to the sink and returns the outcome to send. */
   export(transport: Transport, request: DecodedRequest): ExportOutcome {
     const { spans, invalidSpans, firstInvalidReason } = request;
     const result = spans.length === 0 ? { status: 'accepted' as const, rejectedSpans: 0, rejectReason: '' } : this.#sink.consume(spans);
     if (result.status === 'full') {
-      this.refuse(transport, 'back_pressure', BACK_PRESSURE_MESSAGE);
+      this.reject(transport, 'back_pressure', BACK_PRESSURE_MESSAGE);
       return { kind: 'back_pressure', message: BACK_PRESSURE_MESSAGE };
     }
 
@@ -65,8 +65,8 @@ export class ExportHandler {
   }
 
   /** Counts and logs a request rejected whole. */
-  refuse(transport: Transport, reason: RequestRefuseReason, message: string): void {
-    this.#metrics.addRefusedRequest(transport, reason);
+  reject(transport: Transport, reason: RequestRejectReason, message: string): void {
+    this.#metrics.addRejectedRequest(transport, reason);
     this.#warnings.warn(`request_${reason}`, { transport, reason, error: message }, 'export request rejected');
   }
 }

@@ -3,7 +3,7 @@ import type { ExportOutcome } from './export-handler.js';
 import { otlpProtoTypes } from './otlp-proto-types.js';
 
 /**
- * Encodes export responses and error bodies. OTLP/HTTP answers in the request's content type:
+ * Encodes export responses and error bodies. OTLP/HTTP responds in the request's content type:
  * an `ExportTraceServiceResponse` on success, a `google.rpc.Status` on failure.
  */
 
@@ -26,7 +26,7 @@ export function encodeRpcStatus(code: number, message: string): Uint8Array {
   return protobuf.Writer.create().uint32(8).int32(code).uint32(18).string(message).finish();
 }
 
-/** The JSON form of `google.rpc.Status`. */
+/** Encodes `google.rpc.Status` in its JSON form. */
 export function rpcStatusJson(code: number, message: string): string {
   return JSON.stringify({ code, message });
 }

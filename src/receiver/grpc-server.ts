@@ -9,10 +9,9 @@ import {
   type ServerUnaryCall,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { joinHostPort } from '../config/endpoint.js';
 import type { GrpcProtocolConfig } from './config.js';
 import type { DecodedRequest } from './decoded-request.js';
-import { parseEndpoint } from './endpoint.js';
+import { joinHostPort, parseEndpoint } from '../config/endpoint.js';
 import { RETRY_AFTER_SECONDS, type ExportHandler } from './export-handler.js';
 import { encodeExportResponse } from './export-response.js';
 import { decodeProtobufRequest } from './otlp-protobuf-decoder.js';
@@ -26,7 +25,7 @@ import { MalformedRequestError } from './receiver-errors.js';
 
 export const EXPORT_METHOD_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
-/** Trailer that tells gRPC clients how long to wait before retrying (gRPC retry design A6). */
+/** Trailer with the time in milliseconds gRPC clients wait before retrying (gRPC retry design A6). */
 export const RETRY_PUSHBACK_HEADER = 'grpc-retry-pushback-ms';
 
 const MIB = 1024 * 1024;
@@ -63,7 +62,7 @@ export class OtlpGrpcServer {
     this.#config = options.config;
     this.#handler = options.handler;
     this.#logger = options.logger;
-    // grpc-js answers RESOURCE_EXHAUSTED itself for a larger message, compressed or inflated.
+    // grpc-js returns RESOURCE_EXHAUSTED itself for a larger message, compressed or inflated.
     this.#server = new Server({ 'grpc.max_receive_message_length': options.config.max_recv_msg_size_mib * MIB });
     this.#server.addService(traceServiceDefinition, {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => this.#export(call, callback),
@@ -84,7 +83,7 @@ export class OtlpGrpcServer {
     return joinHostPort(endpoint.host, port);
   }
 
-  /** Stops accepting calls and resolves once in-flight calls are answered. */
+  /** Stops accepting calls and resolves once in-flight calls complete. */
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.#server.tryShutdown(() => resolve());
@@ -92,16 +91,21 @@ export class OtlpGrpcServer {
   }
 
   #export(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void {
+    try {
+      this.#decodeAndExport(call.request, callback);
+    } catch (error) {
+      this.#logger.error({ err: error }, 'export request failed unexpectedly');
+      callback(statusError(GrpcStatus.INTERNAL, 'internal error'));
+    }
+  }
+
+  #decodeAndExport(request: Buffer, callback: sendUnaryData<Buffer>): void {
     let decoded: DecodedRequest;
     try {
-      decoded = decodeProtobufRequest(call.request);
+      decoded = decodeProtobufRequest(request);
     } catch (error) {
-      if (!(error instanceof MalformedRequestError)) {
-        this.#logger.error({ err: error }, 'export request failed unexpectedly');
-        callback(statusError(GrpcStatus.INTERNAL, 'internal error'));
-        return;
-      }
-      this.#handler.refuse('grpc', 'malformed', error.message);
+      if (!(error instanceof MalformedRequestError)) throw error;
+      this.#handler.reject('grpc', 'malformed', error.message);
       callback(statusError(GrpcStatus.INVALID_ARGUMENT, error.message));
       return;
     }

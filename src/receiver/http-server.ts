@@ -2,21 +2,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { joinHostPort } from '../config/endpoint.js';
 import type { HttpProtocolConfig } from './config.js';
 import type { DecodedRequest } from './decoded-request.js';
-import { parseEndpoint } from './endpoint.js';
+import { joinHostPort, parseEndpoint } from '../config/endpoint.js';
 import { RETRY_AFTER_SECONDS, type ExportHandler, type ExportOutcome } from './export-handler.js';
 import { encodeExportResponse, encodeRpcStatus, exportResponseJson, rpcStatusJson } from './export-response.js';
 import { decodeJsonRequest } from './otlp-json-decoder.js';
 import { decodeProtobufRequest } from './otlp-protobuf-decoder.js';
 import { MalformedRequestError } from './receiver-errors.js';
-import type { RequestRefuseReason } from './receiver-metrics.js';
+import type { RequestRejectReason } from './receiver-metrics.js';
 import { readRequestBody, type BodyLimits } from './request-body.js';
 
 /**
  * OTLP/HTTP trace receiver: `POST /v1/traces` with an `application/x-protobuf` or
- * `application/json` body, gzip-compressed or not. Answers in the request's content type, as
+ * `application/json` body, gzip-compressed or not. Responses use the request's content type, as
  * the OTLP/HTTP specification requires.
  */
 
@@ -27,11 +26,11 @@ type BodyFormat = 'protobuf' | 'json';
 
 const CONTENT_TYPES: Record<BodyFormat, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 
-/** An answer that rejects the request whole. */
-interface Refusal {
+/** A response that rejects the request whole. */
+interface Rejection {
   httpStatus: number;
   grpcCode: GrpcStatus;
-  reason: RequestRefuseReason;
+  reason: RequestRejectReason;
   message: string;
   headers?: Record<string, string>;
 }
@@ -74,7 +73,7 @@ export class OtlpHttpServer {
     return joinHostPort(address.address, address.port);
   }
 
-  /** Stops accepting connections and resolves once in-flight requests are answered. */
+  /** Stops accepting connections and resolves once in-flight requests complete. */
   async close(): Promise<void> {
     this.#closing = true;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -97,21 +96,21 @@ export class OtlpHttpServer {
     const path = (request.url ?? '/').split('?', 1)[0];
     const format = bodyFormatOf(request.headers['content-type']);
     if (path !== TRACES_PATH) {
-      return this.#refuse(response, format ?? 'json', notFound(`no handler for path ${JSON.stringify(path)}, send traces to ${TRACES_PATH}`, 404));
+      return this.#reject(response, format ?? 'json', notFound(`no handler for path ${JSON.stringify(path)}, send traces to ${TRACES_PATH}`, 404));
     }
     if (request.method !== 'POST') {
-      return this.#refuse(response, format ?? 'json', {
+      return this.#reject(response, format ?? 'json', {
         ...notFound(`method ${String(request.method)} is not allowed on ${TRACES_PATH}, use POST`, 405),
         headers: { Allow: 'POST' },
       });
     }
     if (format === undefined) {
       const contentType = request.headers['content-type'] ?? '(none)';
-      return this.#refuse(response, 'json', unsupported(`unsupported content type ${JSON.stringify(contentType)}, use application/x-protobuf or application/json`));
+      return this.#reject(response, 'json', unsupported(`unsupported content type ${JSON.stringify(contentType)}, use application/x-protobuf or application/json`));
     }
     const encoding = (request.headers['content-encoding'] ?? '').trim().toLowerCase();
     if (encoding !== '' && encoding !== 'identity' && encoding !== 'gzip') {
-      return this.#refuse(response, format, unsupported(`unsupported content encoding ${JSON.stringify(encoding)}, use gzip or none`));
+      return this.#reject(response, format, unsupported(`unsupported content encoding ${JSON.stringify(encoding)}, use gzip or none`));
     }
 
     const body = await readRequestBody(request, this.#limits, encoding === 'gzip');
@@ -119,9 +118,9 @@ export class OtlpHttpServer {
       case 'aborted':
         return;
       case 'too_large':
-        return this.#refuse(response, format, { httpStatus: 413, grpcCode: GrpcStatus.RESOURCE_EXHAUSTED, reason: 'too_large', message: body.message, headers: { Connection: 'close' } });
+        return this.#reject(response, format, { httpStatus: 413, grpcCode: GrpcStatus.RESOURCE_EXHAUSTED, reason: 'too_large', message: body.message, headers: { Connection: 'close' } });
       case 'invalid_gzip':
-        return this.#refuse(response, format, malformed(body.message));
+        return this.#reject(response, format, malformed(body.message));
       case 'complete':
         return this.#export(response, format, body.body);
     }
@@ -133,7 +132,7 @@ export class OtlpHttpServer {
       decoded = format === 'json' ? decodeJsonRequest(body.toString('utf8')) : decodeProtobufRequest(body);
     } catch (error) {
       if (!(error instanceof MalformedRequestError)) throw error;
-      return this.#refuse(response, format, malformed(error.message));
+      return this.#reject(response, format, malformed(error.message));
     }
 
     const outcome: ExportOutcome = this.#handler.export('http', decoded);
@@ -145,9 +144,9 @@ export class OtlpHttpServer {
     send(response, 200, format, payload, {});
   }
 
-  #refuse(response: ServerResponse, format: BodyFormat, refusal: Refusal): void {
-    this.#handler.refuse('http', refusal.reason, refusal.message);
-    sendStatus(response, format, refusal);
+  #reject(response: ServerResponse, format: BodyFormat, rejection: Rejection): void {
+    this.#handler.reject('http', rejection.reason, rejection.message);
+    sendStatus(response, format, rejection);
   }
 }
 
@@ -159,21 +158,21 @@ function bodyFormatOf(contentType: string | undefined): BodyFormat | undefined {
   return undefined;
 }
 
-function notFound(message: string, httpStatus: 404 | 405): Refusal {
+function notFound(message: string, httpStatus: 404 | 405): Rejection {
   return { httpStatus, grpcCode: GrpcStatus.UNIMPLEMENTED, reason: 'not_found', message };
 }
 
-function unsupported(message: string): Refusal {
+function unsupported(message: string): Rejection {
   return { httpStatus: 415, grpcCode: GrpcStatus.INVALID_ARGUMENT, reason: 'unsupported_media_type', message };
 }
 
-function malformed(message: string): Refusal {
+function malformed(message: string): Rejection {
   return { httpStatus: 400, grpcCode: GrpcStatus.INVALID_ARGUMENT, reason: 'malformed', message };
 }
 
-function sendStatus(response: ServerResponse, format: BodyFormat, refusal: Refusal): void {
-  const payload = format === 'json' ? rpcStatusJson(refusal.grpcCode, refusal.message) : encodeRpcStatus(refusal.grpcCode, refusal.message);
-  send(response, refusal.httpStatus, format, payload, refusal.headers ?? {});
+function sendStatus(response: ServerResponse, format: BodyFormat, rejection: Rejection): void {
+  const payload = format === 'json' ? rpcStatusJson(rejection.grpcCode, rejection.message) : encodeRpcStatus(rejection.grpcCode, rejection.message);
+  send(response, rejection.httpStatus, format, payload, rejection.headers ?? {});
 }
 
 function send(response: ServerResponse, httpStatus: number, format: BodyFormat, payload: string | Uint8Array, headers: Record<string, string>): void {

@@ -277,7 +277,7 @@ function enumField(owner: JsonObject, camelKey: string, snakeKey: string, names:
 /**
  * Reads a `fixed64` time from a string of digits (exact) or a JSON number.
  * NOTE: JSON.parse rounds numbers above 2^53 to the nearest double before this runs, so a time
- * sent as a number can be off by up to 128 ns at today's epoch; strings, as OTLP/JSON
+ * sent as a number can be off by up to 128 ns at today's epoch. Strings, which OTLP/JSON
  * specifies, stay exact.
  */
 function uint64Field(owner: JsonObject, camelKey: string, snakeKey: string): bigint {

@@ -19,8 +19,8 @@ import {
  *
  * The walk is written out per message on protobufjs' `Reader`, with the field numbers of
  * proto/opentelemetry/proto/{trace,common,resource}/v1/*.proto. protobufjs' generated decoders
- * would build message objects, `Long`s and oneof bookkeeping that a conversion pass then walks
- * again; this walk builds only the records and reads ids straight into hex. It also rejects a
+ * would build message objects, `Long`s and oneof bookkeeping, and a conversion pass would then
+ * walk them again. This walk builds only the records and reads ids straight into hex. It also rejects a
  * known field sent with the wrong wire type, as the Collector does, where protobufjs skips it
  * as unknown.
  */
@@ -36,7 +36,7 @@ const TWO_POW_32_BIG = 4_294_967_296n;
 /** A signed 64-bit value whose high word is within ±2^21 is within ±2^53, so exact as a number. */
 const SAFE_HIGH_WORDS = 2_097_152;
 
-/** One message type as the walk knows it: its name and fields by number, for error messages. */
+/** One message type of the walk: its name and its fields by number, for error messages. */
 interface MessageShape {
   name: string;
   /** Field name and expected wire type, by field number. */

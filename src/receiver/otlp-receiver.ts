@@ -20,7 +20,7 @@ export interface OtlpReceiverOptions {
   metrics: ReceiverMetrics;
 }
 
-/** Where the servers listen, as `host:port` with the real port; a protocol not started is absent. */
+/** Listen addresses of the servers as `host:port` with the real port. A protocol not started is absent. */
 export interface ReceiverAddresses {
   grpc?: string;
   http?: string;
@@ -30,7 +30,7 @@ export interface ReceiverAddresses {
  * The lifecycle of the receiver.
  * - `created`: `start` was not called yet.
  * - `running`: `start` was called; `done` settles when the configured servers listen.
- * - `stopped`: `shutdown` was called; `done` settles when in-flight requests are answered.
+ * - `stopped`: `shutdown` was called; `done` settles when in-flight requests complete.
  */
 type ReceiverState =
   | { kind: 'created' }
@@ -58,7 +58,7 @@ export class OtlpReceiver {
     return this.#state.done;
   }
 
-  /** Stops accepting requests and resolves once in-flight requests are answered; idempotent. */
+  /** Stops accepting requests and resolves once in-flight requests complete. Idempotent. */
   shutdown(): Promise<void> {
     if (this.#state.kind === 'stopped') return this.#state.done;
     const started = this.#state.kind === 'running' ? this.#state.done.catch(() => undefined) : Promise.resolve();

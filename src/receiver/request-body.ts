@@ -12,8 +12,8 @@ export interface BodyLimits {
 /**
  * The outcome of reading a body.
  * - `complete`: the whole body, decompressed.
- * - `too_large`: a limit was passed; reading stopped there (answer 413).
- * - `invalid_gzip`: the body is not valid gzip (answer 400).
+ * - `too_large`: a limit was passed; reading stopped there (respond 413).
+ * - `invalid_gzip`: the body is not valid gzip (respond 400).
  * - `aborted`: the client went away; nothing can be answered.
  */
 export type BodyResult =
@@ -25,7 +25,7 @@ export type BodyResult =
 /**
  * Reads a request body, inflating it on the fly when `gzip` is set. Each limit is checked as
  * bytes arrive, so neither an oversize body nor a gzip bomb is held in memory beyond its limit
- * plus one chunk. On `too_large` the request stream is left paused; the caller answers and
+ * plus one chunk. On `too_large` the request stream is left paused; the caller responds and
  * closes the connection.
  */
 export function readRequestBody(request: IncomingMessage, limits: BodyLimits, gzip: boolean): Promise<BodyResult> {

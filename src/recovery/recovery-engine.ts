@@ -266,7 +266,7 @@ export class RecoveryEngine implements IncidentListener {
 
     const appliedAtMs = Date.now();
     this.finishStep(run, stepIndex, result, { status: 'verifying', stepIndex });
-    this.options.control.setState(run.stored.incidentId, 'mitigating');
+    if (!this.changeIncident(run, () => this.options.control.setState(run.stored.incidentId, 'mitigating'))) return this.endUnchangeable(run, stepIndex);
     return this.verify(run, stepIndex, appliedAtMs);
   }
 
@@ -278,7 +278,7 @@ export class RecoveryEngine implements IncidentListener {
 
     switch (verification) {
       case 'quiet': {
-        this.options.control.resolve(incidentId, 'recovered');
+        if (!this.changeIncident(run, () => this.options.control.resolve(incidentId, 'recovered'))) return this.endUnchangeable(run, stepIndex);
         const timeToRecoverMs = Date.now() - run.stored.incident.openedAtMs;
         this.counters.countRecovered(timeToRecoverMs);
         this.store.append({ ...base, outcome: 'recovered', message: `no new failing trace within the verify window; recovered ${timeToRecoverMs} ms after the incident opened` });
@@ -305,6 +305,26 @@ export class RecoveryEngine implements IncidentListener {
     return this.stopped(run);
   }
 
+  /**
+   * Calls the incident tracker; returns false when it threw, as it does for an incident that
+   * is resolved or gone.
+   */
+  private changeIncident(run: RecoveryRun, change: () => void): boolean {
+    try {
+      change();
+      return true;
+    } catch (error) {
+      this.logger.warn({ incidentId: run.stored.incidentId, policy: run.policy.name, err: error }, 'incident state change failed');
+      return false;
+    }
+  }
+
+  /** Ends a recovery whose incident the tracker would not change: resolved meanwhile, or gone. */
+  private endUnchangeable(run: RecoveryRun, stepIndex: number): RecoveryResult {
+    const incident = this.options.control.get(run.stored.incidentId);
+    return this.endEarly(run, stepIndex, incident === undefined ? 'incident_missing' : 'resolved_meanwhile');
+  }
+
   private endEarly(run: RecoveryRun, stepIndex: number, reason: 'resolved_meanwhile' | 'incident_missing'): RecoveryResult {
     const { incidentId } = run.stored;
     const message = reason === 'resolved_meanwhile' ? 'the incident was resolved while the recovery ran' : 'the incident is no longer in the incident tracker';
@@ -322,7 +342,7 @@ export class RecoveryEngine implements IncidentListener {
       return { outcome: 'ended', incidentId, policy: run.policy.name, stepsRun: run.stepsRun, reason: 'dry_run' };
     }
 
-    this.options.control.setState(incidentId, 'escalated');
+    if (!this.changeIncident(run, () => this.options.control.setState(incidentId, 'escalated'))) return this.endUnchangeable(run, run.policy.steps.length - 1);
     this.counters.escalated += 1;
     this.store.append({ event: 'decision', incidentId, policy: run.policy.name, outcome: 'escalated', message: 'every step ran and failures continued' });
     this.saveProgress(run, { status: 'escalated' });

@@ -457,4 +457,66 @@ describe('IncidentTracker', () => {
       expect(tracker.openIncidents()[0]?.state).toBe('open');
     });
   });
+
+  describe('restore', () => {
+    function openedIncident(): ReturnType<IncidentTracker['openIncidents']>[number] {
+      const first = createTracker();
+      recordFailures(first.tracker, MODEL_FAILURE, 6);
+      first.tracker.setState(first.tracker.openIncidents()[0]?.id ?? '', 'mitigating');
+      const [incident] = first.tracker.openIncidents();
+      first.tracker.shutdown();
+      if (incident === undefined) throw new Error('no incident opened');
+      return incident;
+    }
+
+    it('takes back a saved incident with its id, state and samples', () => {
+      const saved = openedIncident();
+      const created = createTracker();
+      tracker = created.tracker;
+
+      tracker.restore([saved]);
+
+      expect(tracker.get(saved.id)).toEqual(saved);
+      expect(created.listener.changes).toEqual([]);
+    });
+
+    it('adds new failures of the same root cause to the restored incident', () => {
+      const saved = openedIncident();
+      const created = createTracker();
+      tracker = created.tracker;
+      tracker.restore([saved]);
+
+      recordFailures(tracker, MODEL_FAILURE, 6, 'after-restart');
+
+      expect(tracker.openIncidents().map((incident) => incident.id)).toEqual([saved.id]);
+      expect(tracker.get(saved.id)?.failingTraces).toBe(saved.failingTraces + 6);
+      expect(created.listener.types()).not.toContain('opened');
+    });
+
+    it('counts resolve_after from the restore', () => {
+      const saved = { ...openedIncident(), lastSeenAtMs: START_MS - 10 * SETTINGS.resolve_after };
+      const created = createTracker();
+      tracker = created.tracker;
+      tracker.restore([saved]);
+
+      tracker.sweep(Date.now() + SETTINGS.resolve_after - 1);
+      expect(tracker.get(saved.id)?.state).toBe('mitigating');
+
+      tracker.sweep(Date.now() + SETTINGS.resolve_after);
+      expect(tracker.get(saved.id)?.state).toBe('resolved');
+    });
+
+    it('skips resolved incidents and root causes already open', () => {
+      const saved = openedIncident();
+      const created = createTracker();
+      tracker = created.tracker;
+      recordFailures(tracker, MODEL_FAILURE, 6, 'live');
+      const [live] = tracker.openIncidents();
+
+      tracker.restore([saved, { ...saved, id: 'inc-resolved', state: 'resolved' }]);
+
+      expect(tracker.openIncidents().map((incident) => incident.id)).toEqual([live?.id]);
+      expect(tracker.get('inc-resolved')).toBeUndefined();
+    });
+  });
 });

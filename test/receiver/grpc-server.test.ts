@@ -32,7 +32,7 @@ function decodePartialSuccess(response: Buffer): { rejectedSpans: string; errorM
   return object.partialSuccess;
 }
 
-/** One span with a trace id of 4 bytes and one valid span. */
+/** Encodes a request of one span with a 4-byte trace id and one valid span. */
 function requestWithBadId(): Buffer {
   const span = (traceId: Buffer, name: string) => ({ traceId, spanId: Buffer.from(SPAN_ID, 'hex'), name });
   return encodeProtobufRequest({
@@ -119,11 +119,22 @@ describe('OtlpGrpcServer', () => {
     expect(harness.sink.spans.at(-1)?.name).toBe('after');
   });
 
-  it('counts spans and refusals per reason', () => {
+  it('rejects a gzip message that inflates past the limit', async () => {
+    const gzipClient = new Client(harness.grpcAddress, credentials.createInsecure(), { 'grpc.default_compression_algorithm': 2 });
+    const inflatedBytes = Buffer.alloc(2 * MIB);
+
+    const result = await callExport(gzipClient, inflatedBytes);
+    gzipClient.close();
+
+    expect(result.kind === 'error' ? result.error.code : GrpcStatus.OK).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    expect(result.kind === 'error' ? result.error.details : '').toContain('decompresses to a size larger than');
+  });
+
+  it('counts spans and rejections per reason', () => {
     const grpc = harness.metrics.snapshot().grpc;
 
-    expect(grpc.refusedRequests.malformed).toBe(2);
-    expect(grpc.refusedRequests.back_pressure).toBe(1);
+    expect(grpc.rejectedRequests.malformed).toBe(2);
+    expect(grpc.rejectedRequests.back_pressure).toBe(1);
     expect(grpc.rejectedSpans.invalid_id).toBe(1);
     expect(grpc.rejectedSpans.sink_rejected).toBe(1);
     expect(grpc.acceptedSpans).toBe(9);

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RequestRefuseReason } from '../../src/receiver/receiver-metrics.js';
+import type { RequestRejectReason } from '../../src/receiver/receiver-metrics.js';
 import { startReceiver, type ReceiverHarness } from '../support/otlp-receiver-harness.js';
 import {
   SPAN_ID,
@@ -26,7 +26,7 @@ function nestedJsonValue(depth: number): Record<string, unknown> {
   return value;
 }
 
-/** A request whose attribute nests `depth` arrays, written as text because JSON.stringify would overflow. */
+/** Writes a request whose attribute nests `depth` arrays as text, because JSON.stringify would overflow the stack. */
 function deeplyNestedJsonText(depth: number): string {
   const open = '{"arrayValue":{"values":['.repeat(depth);
   const close = ']}}'.repeat(depth);
@@ -49,7 +49,7 @@ function protobufWithAttribute(value: Record<string, unknown>): Buffer {
   });
 }
 
-/** A span whose `trace_id` (a bytes field) is sent as a varint, inside a valid envelope. */
+/** Encodes a request whose span sends `trace_id` (a bytes field) as a varint. */
 function wrongWireTypeRequest(): Buffer {
   const span = protobuf.Writer.create().uint32((1 << 3) | 0).uint32(5).finish();
   const scopeSpans = protobuf.Writer.create().uint32((2 << 3) | 2).bytes(span).finish();
@@ -67,8 +67,8 @@ interface BadInputCase {
   name: string;
   send: (url: string) => Promise<HttpResult>;
   status: number;
-  /** Counter of refused requests the case must raise; absent when the request is accepted. */
-  refusedAs?: RequestRefuseReason;
+  /** Counter of rejected requests the case must raise; absent when the request is accepted. */
+  rejectedAs?: RequestRejectReason;
   /** Text the response body must contain. */
   bodyIncludes?: string;
   /** Spans the sink must receive. */
@@ -80,14 +80,14 @@ const cases: BadInputCase[] = [
     name: 'truncated protobuf',
     send: (url) => postProtobuf(url, protobufRequest().subarray(0, -5)),
     status: 400,
-    refusedAs: 'malformed',
+    rejectedAs: 'malformed',
     bodyIncludes: 'invalid protobuf request',
   },
   {
     name: 'protobuf field of wrong wire type',
     send: (url) => postProtobuf(url, wrongWireTypeRequest()),
     status: 400,
-    refusedAs: 'malformed',
+    rejectedAs: 'malformed',
     bodyIncludes: 'Span.trace_id (1) has wire type 0, expected 2',
   },
   {
@@ -98,13 +98,13 @@ const cases: BadInputCase[] = [
   },
   { name: 'empty protobuf request', send: (url) => postProtobuf(url, Buffer.alloc(0)), status: 200, spans: 0 },
   { name: 'empty JSON request object', send: (url) => postJson(url, {}), status: 200, spans: 0 },
-  { name: 'empty JSON body', send: (url) => postJson(url, ''), status: 400, refusedAs: 'malformed', bodyIncludes: 'not valid JSON' },
-  { name: 'JSON array at top level', send: (url) => postJson(url, [jsonRequest([{}])]), status: 400, refusedAs: 'malformed', bodyIncludes: 'must be a JSON object' },
+  { name: 'empty JSON body', send: (url) => postJson(url, ''), status: 400, rejectedAs: 'malformed', bodyIncludes: 'not valid JSON' },
+  { name: 'JSON array at top level', send: (url) => postJson(url, [jsonRequest([{}])]), status: 400, rejectedAs: 'malformed', bodyIncludes: 'must be a JSON object' },
   {
     name: 'JSON field of wrong type',
     send: (url) => postJson(url, jsonRequest([{ name: 7 }])),
     status: 400,
-    refusedAs: 'malformed',
+    rejectedAs: 'malformed',
     bodyIncludes: 'resourceSpans[0].scopeSpans[0].spans[0]: name must be a string',
   },
   {
@@ -137,20 +137,20 @@ const cases: BadInputCase[] = [
     name: 'body over the size limit',
     send: (url) => postProtobuf(url, Buffer.alloc(MAX_BODY_BYTES + 1)),
     status: 413,
-    refusedAs: 'too_large',
+    rejectedAs: 'too_large',
     bodyIncludes: 'exceeds the limit',
   },
   {
     name: 'chunked body over the size limit',
     send: (url) => postProtobuf(url, Buffer.alloc(MAX_BODY_BYTES + MIB), { 'Transfer-Encoding': 'chunked' }),
     status: 413,
-    refusedAs: 'too_large',
+    rejectedAs: 'too_large',
   },
   {
     name: 'gzip bomb',
     send: (url) => postProtobuf(url, gzipBomb(1024), { 'Content-Encoding': 'gzip' }),
     status: 413,
-    refusedAs: 'too_large',
+    rejectedAs: 'too_large',
     bodyIncludes: 'decompressed request body exceeds',
   },
   {
@@ -160,13 +160,13 @@ const cases: BadInputCase[] = [
     status: 200,
     spans: 1,
   },
-  { name: 'invalid gzip', send: (url) => postProtobuf(url, Buffer.from('not gzip at all'), { 'Content-Encoding': 'gzip' }), status: 400, refusedAs: 'malformed', bodyIncludes: 'invalid gzip' },
-  { name: 'unsupported content encoding', send: (url) => postProtobuf(url, protobufRequest(), { 'Content-Encoding': 'br' }), status: 415, refusedAs: 'unsupported_media_type' },
+  { name: 'invalid gzip', send: (url) => postProtobuf(url, Buffer.from('not gzip at all'), { 'Content-Encoding': 'gzip' }), status: 400, rejectedAs: 'malformed', bodyIncludes: 'invalid gzip' },
+  { name: 'unsupported content encoding', send: (url) => postProtobuf(url, protobufRequest(), { 'Content-Encoding': 'br' }), status: 415, rejectedAs: 'unsupported_media_type' },
   {
     name: 'wrong content type',
     send: (url) => sendHttp(url, { headers: { 'Content-Type': 'text/plain' }, body: 'hello' }),
     status: 415,
-    refusedAs: 'unsupported_media_type',
+    rejectedAs: 'unsupported_media_type',
     bodyIncludes: 'unsupported content type',
   },
   { name: 'JSON with charset', send: (url) => postJson(url, jsonRequest([{}]), { 'Content-Type': 'application/json; charset=utf-8' }), status: 200, spans: 1 },
@@ -174,20 +174,20 @@ const cases: BadInputCase[] = [
     name: 'deeply nested JSON attribute',
     send: (url) => postJson(url, jsonRequest([{ attributes: [{ key: 'deep', value: nestedJsonValue(40) }] }])),
     status: 400,
-    refusedAs: 'malformed',
+    rejectedAs: 'malformed',
     bodyIncludes: 'nested deeper than 32 levels',
   },
   {
     name: 'very deeply nested JSON attribute',
     send: (url) => postJson(url, deeplyNestedJsonText(20_000)),
     status: 400,
-    refusedAs: 'malformed',
+    rejectedAs: 'malformed',
   },
   {
     name: 'deeply nested protobuf attribute',
     send: (url) => postProtobuf(url, protobufWithAttribute(nestedProtobufValue(40))),
     status: 400,
-    refusedAs: 'malformed',
+    rejectedAs: 'malformed',
     bodyIncludes: 'nested deeper than',
   },
   { name: 'nested attribute within the depth limit', send: (url) => postJson(url, jsonRequest([{ attributes: [{ key: 'deep', value: nestedJsonValue(30) }] }])), status: 200, spans: 1 },
@@ -197,8 +197,8 @@ const cases: BadInputCase[] = [
     status: 200,
     spans: 1,
   },
-  { name: 'other path', send: (url) => postJson(url.replace('/v1/traces', '/v1/metrics'), {}), status: 404, refusedAs: 'not_found' },
-  { name: 'other method', send: (url) => sendHttp(url, { method: 'GET' }), status: 405, refusedAs: 'not_found' },
+  { name: 'other path', send: (url) => postJson(url.replace('/v1/traces', '/v1/metrics'), {}), status: 404, rejectedAs: 'not_found' },
+  { name: 'other method', send: (url) => sendHttp(url, { method: 'GET' }), status: 405, rejectedAs: 'not_found' },
 ];
 
 describe('OtlpHttpServer bad input', () => {
@@ -217,15 +217,15 @@ describe('OtlpHttpServer bad input', () => {
   });
 
   it.each(cases)('answers $status to $name and keeps serving', async (testCase) => {
-    const refusedBefore = harness.metrics.snapshot().http.refusedRequests;
+    const rejectedBefore = harness.metrics.snapshot().http.rejectedRequests;
 
     const result = await testCase.send(harness.httpUrl);
 
     expect(result.status).toBe(testCase.status);
     if (testCase.bodyIncludes !== undefined) expect(result.body.toString('latin1')).toContain(testCase.bodyIncludes);
     if (testCase.spans !== undefined) expect(harness.sink.spans).toHaveLength(testCase.spans);
-    if (testCase.refusedAs !== undefined) {
-      expect(harness.metrics.snapshot().http.refusedRequests[testCase.refusedAs]).toBe(refusedBefore[testCase.refusedAs] + 1);
+    if (testCase.rejectedAs !== undefined) {
+      expect(harness.metrics.snapshot().http.rejectedRequests[testCase.rejectedAs]).toBe(rejectedBefore[testCase.rejectedAs] + 1);
     }
     const followUp = await postProtobuf(harness.httpUrl, protobufRequest('after'));
     expect(followUp.status).toBe(200);

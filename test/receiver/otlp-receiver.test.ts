@@ -120,7 +120,7 @@ describe('OtlpReceiver', () => {
       expect(result.status).toBe(503);
       expect(result.headers['retry-after']).toBe('1');
       expect(JSON.parse(result.body.toString('utf8'))).toEqual({ code: 14, message: 'span buffer is full, retry after 1s' });
-      expect(harness.metrics.snapshot().http.refusedRequests.back_pressure).toBe(1);
+      expect(harness.metrics.snapshot().http.rejectedRequests.back_pressure).toBe(1);
     });
 
     it('reports spans the sink rejected as a JSON partial success', async () => {

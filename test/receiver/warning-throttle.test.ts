@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { WarningThrottle } from '../../src/receiver/warning-throttle.js';
 
-/** A pino logger that keeps each JSON line it writes. */
+/** Creates a pino logger that keeps each JSON line it writes. */
 function recordingLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });

@@ -22,7 +22,10 @@ export function makeIncident(id: string, overrides: Partial<Omit<Incident, 'root
   };
 }
 
-/** An incident tracker reduced to a map, recording every state change the engine requests. */
+/**
+ * An incident tracker reduced to a map, recording every state change the engine requests.
+ * Like the real tracker, it throws when asked to change a resolved or unknown incident.
+ */
 export class FakeIncidentControl implements IncidentControl {
   readonly incidents = new Map<string, Incident>();
   readonly stateChanges: { id: string; state: IncidentState; reason?: string }[] = [];
@@ -38,6 +41,7 @@ export class FakeIncidentControl implements IncidentControl {
   }
 
   setState(id: string, state: 'mitigating' | 'escalated' | 'open'): void {
+    if (this.incidents.get(id)?.state === 'resolved') throw new Error(`incident ${id} is resolved; its state can no longer change`);
     this.update(id, { state });
     this.stateChanges.push({ id, state });
   }

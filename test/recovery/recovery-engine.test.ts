@@ -101,6 +101,22 @@ describe('RecoveryEngine', () => {
       expect(current.engine.snapshot().recoveriesSucceeded).toBe(0);
     });
 
+    it('ends when the tracker rejects a state change', async () => {
+      const { server, harness: current } = await setUp(onePolicy());
+      server.enqueue({ kind: 'error', code: 14 });
+      openIncident(current, makeIncident('inc-1'));
+      await eventually(() => expect(current.lines.some((line) => line.msg === 'retrying recovery action')).toBe(true));
+
+      current.control.resolve('inc-1', 'manual');
+      await vi.advanceTimersByTimeAsync(200);
+      await eventually(() => expect(current.store.getRecovery('inc-1')?.progress).toEqual({ status: 'ended' }));
+
+      expect(server.requests).toHaveLength(2);
+      expect(auditOutcomes(current, 'inc-1', 'decision')).toEqual(['recovery_started', 'resolved_meanwhile']);
+      expect(current.lines.filter((line) => line.msg === 'incident state change failed')).toHaveLength(1);
+      expect(current.control.statesOf('inc-1')).toEqual(['resolved']);
+    });
+
     it('runs one recovery per incident at a time', async () => {
       const { server, harness: current } = await setUp(onePolicy());
       const incident = openIncident(current, makeIncident('inc-1'));

@@ -8,7 +8,7 @@ import type { ConsumeResult, SpanSink } from '../../src/receiver/span-sink.js';
 /** A sink that keeps every span it takes; a test sets `nextResult` to make it full or reject spans. */
 export class RecordingSink implements SpanSink {
   readonly spans: SpanRecord[] = [];
-  /** Answer for the next calls; `accepted` with 0 rejections takes everything. */
+  /** Result for the next calls; `accepted` with 0 rejections takes every span. */
   nextResult: ConsumeResult = { status: 'accepted', rejectedSpans: 0, rejectReason: '' };
 
   consume(spans: SpanRecord[]): ConsumeResult {

@@ -30,7 +30,7 @@ export function encodeProtobufRequest(request: Record<string, unknown>): Buffer 
   return Buffer.from(otlpProtoTypes().exportRequest.encode(otlpProtoTypes().exportRequest.fromObject(request)).finish());
 }
 
-/** A protobuf request of one valid span named `name`. */
+/** Encodes a protobuf request of one valid span named `name`. */
 export function protobufRequest(name = 'op'): Buffer {
   return encodeProtobufRequest({
     resourceSpans: [
@@ -49,7 +49,7 @@ export interface HttpResult {
 }
 
 /**
- * Sends a request and resolves with the response, even when the server answers before reading
+ * Sends a request and resolves with the response, even when the server responds before reading
  * the whole body and the upload then fails.
  */
 export function sendHttp(url: string, options: { method?: string; headers?: Record<string, string>; body?: Buffer | string }): Promise<HttpResult> {
