@@ -14,7 +14,7 @@ import type { IncidentControl } from './recovery/incident-control.js';
 import { RecoveryEngine } from './recovery/recovery-engine.js';
 import { IncidentStore } from './store/incident-store.js';
 
-/** Where Faultline listens, as host:port with the real ports; a component not started is absent. */
+/** The addresses Faultline listens on, as host:port with the real ports. A component not started is absent. */
 export interface ServiceAddresses {
   grpc?: string;
   http?: string;
@@ -102,7 +102,7 @@ export class FaultlineService implements StatusSource {
     return this.stage.verdict(traceId);
   }
 
-  /** The tracker's control methods, bound late because the tracker is built after its listeners. */
+  /** Returns the tracker's control methods, bound late because the tracker is built after its listeners. */
   private incidentControl(): IncidentControl {
     return {
       get: (id) => this.tracker.get(id),

@@ -240,7 +240,7 @@ export class IncidentTracker {
     active.incident.state = state;
     active.updateHeldBack = false;
     const incident = this.describe(active);
-    this.logger.info({ incidentId: id, from, to: state }, 'incident state changed');
+    this.logger.debug({ incidentId: id, from, to: state }, 'incident state changed');
     this.emit({ type: 'state_changed', incident, from });
     return incident;
   }
@@ -358,7 +358,7 @@ export class IncidentTracker {
     group.incidentId = id;
     this.active.set(id, active);
 
-    this.logger.info({ incidentId: id, key: group.key, failingTraces, errorRatio }, 'incident opened');
+    this.logger.debug({ incidentId: id, key: group.key, failingTraces, errorRatio }, 'incident opened');
     this.emit({ type: 'opened', incident: this.describe(active) });
   }
 
@@ -399,7 +399,7 @@ export class IncidentTracker {
     if (this.groups.get(active.group.key) === active.group) this.groups.delete(active.group.key);
     this.resolved.set(incident.id, incident);
 
-    this.logger.info({ incidentId: incident.id, reason, failingTraces: incident.failingTraces }, 'incident resolved');
+    this.logger.debug({ incidentId: incident.id, reason, failingTraces: incident.failingTraces }, 'incident resolved');
     this.emit({ type: 'resolved', incident: copyIncident(incident), reason });
     return copyIncident(incident);
   }

@@ -136,13 +136,13 @@ export class TraceBuffer implements SpanSink {
   /**
    * Adds the spans of one request. Returns `full` and keeps nothing when the spans held would
    * exceed `max_buffered_spans`, counting the whole request before any span is rejected.
+   * An empty buffer takes a request of any size, so one request larger than the limit is
+   * accepted once the buffer drains instead of being refused on every retry.
    * Traces that became complete are released before it returns.
-   *
-   * NOTE: a single request larger than `max_buffered_spans` is never accepted. The default
-   * (1000000 spans) is far above what the receiver's size limits let one request carry.
    */
   consume(spans: SpanRecord[]): ConsumeResult {
-    if (this.state === 'shut_down' || this.spansHeld + spans.length > this.settings.max_buffered_spans) {
+    const overLimit = this.spansHeld > 0 && this.spansHeld + spans.length > this.settings.max_buffered_spans;
+    if (this.state === 'shut_down' || overLimit) {
       this.counters.requestsRejectedFull += 1;
       return FULL;
     }

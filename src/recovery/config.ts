@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { durationMs } from '../config/duration.js';
+import { parseEndpoint } from '../config/endpoint.js';
 import { parseSection } from '../config/errors.js';
 
 /**
@@ -14,7 +15,6 @@ const positiveInteger = (): z.ZodInt => z.int({ error: 'must be a positive integ
 /** The error kinds that are never acted on by default: repairing a system does not fix a bad request. */
 export const DEFAULT_NEVER_ACT_ON: readonly string[] = ['invalid_request', 'unauthenticated', 'permission_denied', 'not_found'];
 
-const ENDPOINT = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 
 const existingFile = (): z.ZodString =>
   z.string().min(1).refine((path) => existsSync(path), { error: (issue) => `must name an existing file, got ${JSON.stringify(issue.input)}` });
@@ -58,7 +58,11 @@ const breakerSchema = z.strictObject({
 const targetSchema = z.strictObject({
   /** Addresses as `host:port`, at least one. With several, health checks pick a healthy one, in list order. */
   endpoints: z
-    .array(z.string().regex(ENDPOINT, { error: 'must be host:port, for example "127.0.0.1:7000"' }))
+    .array(
+      z
+        .string({ error: 'must be host:port, for example "127.0.0.1:7000"' })
+        .refine((text) => parseEndpoint(text) !== undefined, { error: 'must be host:port, for example "127.0.0.1:7000"' }),
+    )
     .min(1, { error: 'must list at least one host:port' }),
   tls: tlsSchema,
   /** The deadline of each call, per attempt. Default 5s. */

@@ -188,10 +188,10 @@ export class RecoveryEngine implements IncidentListener {
   }
 
   /**
-   * Resumes a recovery from its stored progress, with the stored incident as context.
-   * NOTE: the incident tracker keeps incidents in memory, so after a restart it usually no
-   * longer has the incident. The resumed step is still sent, with its original idempotency key,
-   * but verification then ends the recovery as `incident_missing`.
+   * Resumes a recovery from its stored progress, with the stored incident as context. The
+   * resumed step is sent with its original idempotency key. When the incident store did not
+   * restore the incident (another audit path, or the incident resolved meanwhile),
+   * verification ends the recovery as `incident_missing`.
    */
   private resume(stored: StoredRecovery): void {
     const policy = this.options.config.policies.find((candidate) => candidate.name === stored.policy);

@@ -13,7 +13,7 @@ CREATE INDEX IF NOT EXISTS incidents_by_state ON incidents (state);
 `;
 
 /**
- * Keeps the latest copy of every incident in SQLite, so that a restarted Faultline knows the
+ * Keeps the latest copy of every incident in SQLite, so that a restarted Faultline finds the
  * incidents a recovery was working on. It listens to the incident tracker and writes each
  * change before the listeners after it (the recovery engine) act on that change.
  */

@@ -1,6 +1,6 @@
 /**
- * The Faultline config the benchmark runs with: every listener on 127.0.0.1 port 0, a 1 s wait
- * window, and default buffer limits.
+ * Returns the Faultline config the benchmark runs with: every listener on 127.0.0.1 port 0, a
+ * 1 s wait window, and default buffer limits.
  */
 export function benchConfigYaml(): string {
   return `# Written by test/bench/run.ts for one benchmark run.

@@ -7,7 +7,7 @@ export const FLOOR_SPANS_PER_SECOND = 20_000;
 
 export interface BenchResult {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
-  load: { durationMs: number; concurrency: number; requestsSent: number; tracesSent: number; failingTracesSent: number };
+  load: { durationMs: number; concurrency: number; requestsSent: number; tracesSent: number; failingTracesSent: number; generatorCpuPercent: number };
   /** Spans Faultline accepted per second of load, end to end over gRPC. */
   acceptedSpansPerSecond: number;
   acceptedSpans: number;
@@ -18,6 +18,11 @@ export interface BenchResult {
   faultlineCpuPercent: number;
   /** Faultline's CPU time during the load per accepted span, in µs. */
   cpuMicrosecondsPerSpan: number;
+  /**
+   * Accepted spans per second of Faultline CPU time: an estimate of the end-to-end rate on a
+   * whole idle core, for runs where Faultline got less than one core.
+   */
+  spansPerCpuSecond: number;
   rssPeakMiB: number;
   rssEndMiB: number;
   /** Time from the end of the load until the buffer held no trace, in ms. */
@@ -32,8 +37,16 @@ export interface BenchResult {
   errorsByCode: Record<string, number>;
   /** `decodeProtobufRequest` alone over the same payloads, in the bench process. */
   decodeOnlySpansPerSecond: number;
+  /** The same per second of the bench process's CPU time. */
+  decodeOnlySpansPerCpuSecond: number;
   /** End-to-end spans/s over decode-only spans/s, both from this run. */
   endToEndOverDecodeOnly: number;
+  /**
+   * Decode-only CPU µs per span over Faultline's CPU µs per span: the share of Faultline's CPU
+   * that decoding explains. Both are CPU times, so it stays steadier than the spans/s ratio
+   * when the machine is busy.
+   */
+  decodeShareOfCpu: number;
   /** Faultline's hottest functions and files, when the run was profiled. */
   profile?: ProfileSummary;
 }
@@ -45,10 +58,10 @@ const fixed = (value: number | null, digits: number): string => (value === null 
 export function printBenchResult(result: BenchResult): void {
   const lines = [
     `machine                 ${result.machine.cpus} × ${result.machine.cpuModel}, ${fixed(result.machine.memoryGiB, 1)} GiB, Node ${result.machine.node}`,
-    `load                    ${fixed(result.load.durationMs / 1000, 1)} s, ${result.load.concurrency} calls in flight, ${integer(result.load.requestsSent)} requests, ${integer(result.load.tracesSent)} traces (${integer(result.load.failingTracesSent)} failing)`,
+    `load                    ${fixed(result.load.durationMs / 1000, 1)} s, ${result.load.concurrency} calls in flight, ${integer(result.load.requestsSent)} requests, ${integer(result.load.tracesSent)} traces (${integer(result.load.failingTracesSent)} failing), generator CPU ${fixed(result.load.generatorCpuPercent, 1)} %`,
     `accepted spans/s        ${integer(result.acceptedSpansPerSecond)} (${integer(result.acceptedSpans)} spans; status API counted ${integer(result.statusAcceptedSpans)})`,
     `floor ${integer(FLOOR_SPANS_PER_SECOND)} spans/s    ${result.meetsFloor ? 'met' : 'NOT met'}`,
-    `faultline CPU           ${fixed(result.faultlineCpuPercent, 1)} % of one core, ${fixed(result.cpuMicrosecondsPerSpan, 2)} µs per span`,
+    `faultline CPU           ${fixed(result.faultlineCpuPercent, 1)} % of one core, ${fixed(result.cpuMicrosecondsPerSpan, 2)} µs per span (${integer(result.spansPerCpuSecond)} spans per CPU-second)`,
     `faultline RSS           peak ${fixed(result.rssPeakMiB, 1)} MiB, end ${fixed(result.rssEndMiB, 1)} MiB`,
     `verdict latency         p50 ${fixed(result.verdictLatency.p50Ms, 1)} ms, p99 ${fixed(result.verdictLatency.p99Ms, 1)} ms (${integer(result.verdictLatency.samples)} samples)`,
     `verdicts                ${formatCounts(result.verdicts)}`,
@@ -56,8 +69,8 @@ export function printBenchResult(result: BenchResult): void {
     `buffer                  drained ${integer(result.drainMs)} ms after the load, ${integer(result.tracesEvicted)} traces evicted`,
     `back-pressure           ${integer(result.backPressureRetries)} retries, ${integer(result.backPressureWaitMs)} ms waited`,
     `errors                  ${formatCounts(result.errorsByCode)}`,
-    `decode-only spans/s     ${integer(result.decodeOnlySpansPerSecond)}`,
-    `end-to-end/decode-only  ${fixed(result.endToEndOverDecodeOnly, 3)}`,
+    `decode-only spans/s     ${integer(result.decodeOnlySpansPerSecond)} (${integer(result.decodeOnlySpansPerCpuSecond)} spans per CPU-second)`,
+    `end-to-end/decode-only  ${fixed(result.endToEndOverDecodeOnly, 3)} (spans/s ratio); decode is ${fixed(result.decodeShareOfCpu * 100, 1)} % of Faultline's CPU per span`,
   ];
   if (result.profile !== undefined) lines.push(...formatProfile(result.profile));
   console.log(lines.join('\n'));

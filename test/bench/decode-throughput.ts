@@ -4,7 +4,10 @@ import type { BenchRequest } from './payloads.js';
 /** Decode-only throughput: `decodeProtobufRequest` over the payload pool in this process. */
 
 export interface DecodeThroughput {
+  /** Decoded spans per second of wall time. */
   spansPerSecond: number;
+  /** Decoded spans per second of this process's CPU time, which time spent descheduled does not inflate. */
+  spansPerCpuSecond: number;
   decodedSpans: number;
   durationMs: number;
 }
@@ -12,8 +15,11 @@ export interface DecodeThroughput {
 /** Decodes the requests round-robin for `warmUpMs`, then measures for `durationMs`. */
 export function measureDecodeThroughput(requests: readonly BenchRequest[], warmUpMs: number, durationMs: number): DecodeThroughput {
   decodeFor(requests, warmUpMs);
+  const cpuAtStart = process.cpuUsage();
   const { decodedSpans, elapsedMs } = decodeFor(requests, durationMs);
-  return { spansPerSecond: (decodedSpans * 1000) / elapsedMs, decodedSpans, durationMs: elapsedMs };
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return { spansPerSecond: (decodedSpans * 1000) / elapsedMs, spansPerCpuSecond: (decodedSpans * 1000) / cpuMs, decodedSpans, durationMs: elapsedMs };
 }
 
 function decodeFor(requests: readonly BenchRequest[], durationMs: number): { decodedSpans: number; elapsedMs: number } {

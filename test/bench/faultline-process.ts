@@ -61,7 +61,7 @@ export class FaultlineProcess {
     return this.exit;
   }
 
-  /** The last output lines, for error messages. */
+  /** Returns the last output lines, for error messages. */
   recentOutput(): string {
     return this.outputTail.join('\n');
   }
@@ -98,7 +98,7 @@ export class FaultlineProcess {
           clearTimeout(timer);
           resolve(addresses);
         } catch (error) {
-          reject(error as Error);
+          reject(error instanceof Error ? error : new FaultlineProcessError(String(error)));
         }
       });
       void this.exited.then(() => {

@@ -51,16 +51,20 @@ class LoadGenerator {
       rejectedSpans: 0,
       backPressureRetries: 0,
       backPressureWaitMs: 0,
+      cpuPercent: 0,
       errorsByCode: {},
     };
   }
 
   async run(durationMs: number): Promise<LoadReport> {
     const startedMs = performance.now();
+    const cpuAtStart = process.cpuUsage();
     const deadlineMs = startedMs + durationMs;
     const senders = Array.from({ length: this.report.concurrency }, () => this.sendUntil(deadlineMs));
     await Promise.all(senders);
     this.report.durationMs = performance.now() - startedMs;
+    const cpu = process.cpuUsage(cpuAtStart);
+    this.report.cpuPercent = (cpu.user + cpu.system) / 10 / this.report.durationMs;
     this.client.close();
     return this.report;
   }

@@ -25,7 +25,7 @@ export interface PayloadOptions {
   seed: number;
   /** Distinct requests in the pool. */
   requestCount: number;
-  /** Spans per request; each request holds whole traces, so it reaches this count or a few more. */
+  /** Spans per request. A request contains whole traces, so it reaches this count or a few more. */
   spansPerRequest: number;
   /** Share of traces that fail, from 0 to 1. */
   failingTraceRatio: number;
@@ -76,7 +76,7 @@ export function stampTraceIds(request: BenchRequest, stamp: bigint): void {
 }
 
 function buildRequest(random: SeededRandom, options: PayloadOptions, firstTraceNumber: number): BenchRequest {
-  const spans: GeneratedSpan[] = [];
+  const spans: InstanceSpan[] = [];
   const traceIds: { traceId: Buffer; spanCount: number }[] = [];
   let failingTraceCount = 0;
   while (spans.length < options.spansPerRequest) {

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { benchConfigYaml } from './bench-config.js';
 import { FLOOR_SPANS_PER_SECOND, printBenchResult, type BenchResult } from './bench-report.js';
 import { summarizeCpuProfile } from './cpu-profile-summary.js';
-import { measureDecodeThroughput } from './decode-throughput.js';
+import { measureDecodeThroughput, type DecodeThroughput } from './decode-throughput.js';
 import { describeExit, FaultlineProcess, FaultlineProcessError, type FaultlineStatus } from './faultline-process.js';
 import { runLoadGenerator } from './load-generator-process.js';
 import type { LoadReport } from './load-report.js';
@@ -15,10 +15,10 @@ import { ProcessMonitor, type ProcessSample } from './process-sampler.js';
 /**
  * `npm run bench`: Faultline end to end under OTLP/gRPC load, compared with decode alone.
  *
- * Starts Faultline as a child process, drives it from a load-generator process, samples its CPU
- * time and RSS, waits for the trace buffer to drain, reads verdicts and verdict latency from the
- * status API, stops it with SIGTERM, then decodes the same payloads in this process. Prints the
- * figures, then one JSON line. Exits non-zero when Faultline crashed or accepted no span.
+ * Starts Faultline as a child process and drives it from a load-generator process while sampling
+ * its CPU time and RSS. Then waits for the trace buffer to drain, reads verdicts and verdict
+ * latency from the status API, and stops Faultline with SIGTERM. Last, decodes the same payloads
+ * in this process. Prints the figures, then one JSON line. Exits non-zero when Faultline crashed or accepted no span.
  *
  * Options (flag, or environment variable):
  *   --duration-ms N   BENCH_DURATION_MS   load duration in ms (default 20000)
@@ -114,7 +114,7 @@ async function runEndToEnd(options: BenchOptions, workDirectory: string): Promis
   }
 }
 
-/** Polls the status API until the buffer holds no trace, and returns that status. */
+/** Polls the status API until the buffer contains no trace, and returns that status. */
 async function waitForDrain(faultline: FaultlineProcess, statusAddress: string): Promise<FaultlineStatus> {
   const deadlineMs = performance.now() + DRAIN_TIMEOUT_MS;
   for (;;) {
@@ -150,7 +150,7 @@ async function main(): Promise<number> {
   try {
     const figures = await runEndToEnd(options, workDirectory);
     const decodeOnly = measureDecodeThroughput(pool.requests, DECODE_WARM_UP_MS, options.decodeMs);
-    const result = buildResult(figures, decodeOnly.spansPerSecond);
+    const result = buildResult(figures, decodeOnly);
     if (options.cpuProfile) result.profile = summarizeCpuProfile(join(workDirectory, 'profile'), HOT_SPOT_COUNT);
     printBenchResult(result);
     if (result.acceptedSpans === 0) {
@@ -164,11 +164,13 @@ async function main(): Promise<number> {
   }
 }
 
-function buildResult(figures: EndToEndFigures, decodeOnlySpansPerSecond: number): BenchResult {
+function buildResult(figures: EndToEndFigures, decodeOnly: DecodeThroughput): BenchResult {
   const { load, status } = figures;
   const acceptedSpansPerSecond = (load.acceptedSpans * 1000) / load.durationMs;
   const cpuMs = figures.cpuEnd.cpuMs - figures.cpuStart.cpuMs;
   const wallMs = figures.cpuEnd.atMs - figures.cpuStart.atMs;
+  const cpuMicrosecondsPerSpan = load.acceptedSpans === 0 ? 0 : (cpuMs * 1000) / load.acceptedSpans;
+  const decodeCpuMicrosecondsPerSpan = 1_000_000 / decodeOnly.spansPerCpuSecond;
   return {
     machine: describeMachine(),
     load: {
@@ -177,13 +179,15 @@ function buildResult(figures: EndToEndFigures, decodeOnlySpansPerSecond: number)
       requestsSent: load.requestsSent,
       tracesSent: load.tracesSent,
       failingTracesSent: load.failingTracesSent,
+      generatorCpuPercent: load.cpuPercent,
     },
     acceptedSpansPerSecond,
     acceptedSpans: load.acceptedSpans,
     statusAcceptedSpans: status.receiver.grpc.acceptedSpans,
     meetsFloor: acceptedSpansPerSecond >= FLOOR_SPANS_PER_SECOND,
     faultlineCpuPercent: (cpuMs * 100) / wallMs,
-    cpuMicrosecondsPerSpan: load.acceptedSpans === 0 ? 0 : (cpuMs * 1000) / load.acceptedSpans,
+    cpuMicrosecondsPerSpan,
+    spansPerCpuSecond: cpuMs === 0 ? 0 : (load.acceptedSpans * 1000) / cpuMs,
     rssPeakMiB: figures.rssPeakBytes / MIB,
     rssEndMiB: figures.rssEndBytes / MIB,
     drainMs: figures.drainMs,
@@ -194,8 +198,10 @@ function buildResult(figures: EndToEndFigures, decodeOnlySpansPerSecond: number)
     backPressureRetries: load.backPressureRetries,
     backPressureWaitMs: load.backPressureWaitMs,
     errorsByCode: load.errorsByCode,
-    decodeOnlySpansPerSecond,
-    endToEndOverDecodeOnly: acceptedSpansPerSecond / decodeOnlySpansPerSecond,
+    decodeOnlySpansPerSecond: decodeOnly.spansPerSecond,
+    decodeOnlySpansPerCpuSecond: decodeOnly.spansPerCpuSecond,
+    endToEndOverDecodeOnly: acceptedSpansPerSecond / decodeOnly.spansPerSecond,
+    decodeShareOfCpu: cpuMicrosecondsPerSpan === 0 ? 0 : decodeCpuMicrosecondsPerSpan / cpuMicrosecondsPerSpan,
   };
 }
 

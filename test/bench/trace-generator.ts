@@ -270,7 +270,7 @@ function toSpanObject(node: TraceNode, traceId: Buffer, context: TraceContext): 
   return span;
 }
 
-/** The failure the trace started with: the origin span's service failure, or a database timeout. */
+/** Returns the failure the trace started with: the origin span's service failure, or a database timeout. */
 function originFailure(node: TraceNode): { type: string; message: string } {
   let origin: TraceNode | undefined = node;
   while (origin !== undefined && !origin.origin) origin = origin.parent;

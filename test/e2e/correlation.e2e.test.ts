@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/correlation/incident.js';
-import type { PathHop } from '../../src/correlation/verdict.js';
+import type { PathHop, Verdict } from '../../src/correlation/verdict.js';
 import {
   fetchIncidents,
   fetchVerdict,
@@ -21,8 +21,11 @@ import {
 } from './harness.js';
 
 const RUNS_PER_PHASE = 20;
+/** `incidents.min_traces` in the harness's Faultline config. */
+const MIN_TRACES = 3;
 const ANALYSIS_TIMEOUT_MS = 15_000;
-const START_TIMEOUT_MS = 60_000;
+/** Faultline's and the services' start-up timeouts in the harness, plus a margin. */
+const START_TIMEOUT_MS = 75_000;
 const FAULTLINE_STOP_GRACE_MS = 10_000;
 
 const EXPECTED_PATH: PathHop[] = [
@@ -30,6 +33,17 @@ const EXPECTED_PATH: PathHop[] = [
   { service: 'router', system: 'RelayCore' },
   { service: 'model', system: 'NeuroWeaver' },
 ];
+
+function summarize(incident: Incident): { service: string; system: string; path: PathHop[] } {
+  return { service: incident.rootCause.service, system: incident.rootCause.system, path: incident.propagationPath };
+}
+
+/** `outcome:service/system` of the top root cause, or `pending` while there is no verdict. */
+function describeVerdict(verdict: Verdict | undefined): string {
+  if (verdict === undefined) return 'pending';
+  const [top] = verdict.rootCauses;
+  return top === undefined ? verdict.outcome : `${verdict.outcome}:${top.service}/${top.system}`;
+}
 
 describe('faultline end to end', () => {
   let faultline: RunningFaultline | undefined;
@@ -75,25 +89,46 @@ describe('faultline end to end', () => {
     const runs = await sendRuns(frontendUrl, RUNS_PER_PHASE);
     expect(runs.map((run) => run.statusCode)).toEqual(runs.map(() => 500));
 
-    const incidents = await waitFor(
-      'an incident in /api/v1/incidents',
-      () => fetchIncidents(addresses.status_api),
-      (found) => found.length > 0,
+    // Every trace's final verdict must blame the model, including traces whose model spans arrived last.
+    const rootCauses = await waitFor(
+      'verdicts naming the model as root cause of every failing trace',
+      () => Promise.all(runs.map((run) => fetchVerdict(addresses.status_api, run.traceId).then(describeVerdict))),
+      (found) => found.every((description) => description === 'failed:model/NeuroWeaver'),
       ANALYSIS_TIMEOUT_MS,
     );
-    expect(incidents).toHaveLength(1);
-    const [incident] = incidents as [Incident];
-    expect(incident.state).toBe('open');
-    expect(incident.rootCause.service).toBe('model');
-    expect(incident.rootCause.system).toBe('NeuroWeaver');
-    expect(incident.propagationPath).toEqual(EXPECTED_PATH);
-    expect(incident.failingTraces).toBeGreaterThanOrEqual(3);
+    expect(rootCauses).toEqual(runs.map(() => 'failed:model/NeuroWeaver'));
 
-    const opened = faultlineProcess.messages('incident opened').find((line) => line.rootCause !== undefined);
-    expect(opened).toBeDefined();
-    expect(opened?.incidentId).toBe(incident.id);
+    const incidents = await waitFor(
+      'an incident on the model in /api/v1/incidents',
+      () => fetchIncidents(addresses.status_api),
+      (found) => found.some((incident) => incident.rootCause.service === 'model'),
+      ANALYSIS_TIMEOUT_MS,
+    );
+    const incident = incidents.find((candidate) => candidate.rootCause.service === 'model');
+    expect(incident).toBeDefined();
+    expect(incident?.state).toBe('open');
+    expect(incident?.rootCause.system).toBe('NeuroWeaver');
+    expect(incident?.propagationPath).toEqual(EXPECTED_PATH);
+    expect(incident?.failingTraces).toBeGreaterThanOrEqual(MIN_TRACES);
+
+    // Faultline logs "incident opened" twice: the tracker's line, and the incident log's line with the root cause.
+    const opened = await waitFor(
+      `an "incident opened" log line with the root cause of ${incident?.id ?? 'the incident'}`,
+      () => Promise.resolve(faultlineProcess.messages('incident opened').find((line) => line.incidentId === incident?.id && line.rootCause !== undefined)),
+      (line) => line !== undefined,
+      ANALYSIS_TIMEOUT_MS,
+    );
     expect(opened?.rootCause).toMatchObject({ service: 'model', system: 'NeuroWeaver' });
     expect(opened?.path).toEqual(EXPECTED_PATH);
+  });
+
+  // A trace released before the model's spans arrive must not leave a second incident behind.
+  it('opens no second incident for the fault', async () => {
+    const { faultline: { addresses } } = running();
+
+    const incidents = await fetchIncidents(addresses.status_api);
+
+    expect(incidents.filter((incident) => incident.rootCause.service !== 'model').map(summarize)).toEqual([]);
   });
 
   it('drains and exits 0 on SIGTERM', async () => {

@@ -15,7 +15,8 @@ import { delay, ManagedProcess } from './managed-process.js';
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const FAULTLINE_START_TIMEOUT_MS = 20_000;
-const SERVICE_START_TIMEOUT_MS = 30_000;
+/** For all three services together; they start in parallel, but slowly on a loaded machine. */
+const SERVICE_START_TIMEOUT_MS = 45_000;
 const STOP_GRACE_MS = 5_000;
 const POLL_INTERVAL_MS = 100;
 
@@ -64,7 +65,7 @@ export interface RunningServices {
   modelAdminUrl: string;
 }
 
-/** What the frontend answered to one `GET /run`. */
+/** The frontend's response to one `GET /run`. */
 export interface RunResult {
   statusCode: number;
   traceId: string;
@@ -108,12 +109,14 @@ export async function startServices(otlpGrpcAddress: string): Promise<RunningSer
   const router = startService('router', 'RelayCore', otlpGrpcAddress);
   const frontend = startService('frontend', 'AutoMatrix', otlpGrpcAddress);
 
+  const deadline = Date.now() + SERVICE_START_TIMEOUT_MS;
+  const remainingMs = (): number => Math.max(0, deadline - Date.now());
   try {
-    const modelLine = await model.waitForMessage('listening', SERVICE_START_TIMEOUT_MS);
+    const modelLine = await model.waitForMessage('listening', remainingMs());
     router.writeLine(`127.0.0.1:${readPort(modelLine, 'port')}`);
-    const routerLine = await router.waitForMessage('listening', SERVICE_START_TIMEOUT_MS);
+    const routerLine = await router.waitForMessage('listening', remainingMs());
     frontend.writeLine(`http://127.0.0.1:${readPort(routerLine, 'port')}`);
-    const frontendLine = await frontend.waitForMessage('listening', SERVICE_START_TIMEOUT_MS);
+    const frontendLine = await frontend.waitForMessage('listening', remainingMs());
 
     return {
       frontend,
@@ -137,6 +140,7 @@ function startService(service: string, system: string, otlpGrpcAddress: string):
     // The SDK would otherwise start OTLP/HTTP metric and log exporters aimed at the same port.
     OTEL_METRICS_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
+    FIXTURE_EXIT_ON_STDIN_END: '1',
   };
   delete env.MODEL_ADDRESS;
   delete env.ROUTER_URL;
@@ -159,7 +163,8 @@ function readPort(line: Record<string, unknown>, field: string): number {
 
 /** Stops every process that is still running (SIGTERM, then SIGKILL after a grace period). */
 export async function stopProcesses(processes: (ManagedProcess | undefined)[]): Promise<void> {
-  await Promise.all(processes.map((child) => child?.stop(STOP_GRACE_MS)));
+  const started = processes.filter((child) => child !== undefined);
+  await Promise.all(started.map((child) => child.stop(STOP_GRACE_MS)));
 }
 
 /** Removes Faultline's temp config directory. */
@@ -173,7 +178,7 @@ export async function sendRuns(frontendUrl: string, count: number): Promise<RunR
   for (let index = 0; index < count; index += 1) {
     const response = await fetch(`${frontendUrl}/run`);
     const body = (await response.json()) as { traceId?: unknown };
-    if (typeof body.traceId !== 'string') throw new Error(`frontend answered without a traceId: ${JSON.stringify(body)}`);
+    if (typeof body.traceId !== 'string') throw new Error(`frontend response has no traceId: ${JSON.stringify(body)}`);
     results.push({ statusCode: response.status, traceId: body.traceId });
   }
   return results;

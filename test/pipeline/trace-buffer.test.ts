@@ -192,6 +192,17 @@ describe('TraceBuffer', () => {
       expect(buffer.snapshot().spansHeld).toBe(8);
     });
 
+    it('takes an oversize request into an empty buffer', () => {
+      const created = createBuffer({ max_traces: 100, max_spans_per_trace: 100 });
+      buffer = created.buffer;
+
+      const result = buffer.consume([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].map((span) => orphan(1, span)));
+
+      expect(result.status).toBe('accepted');
+      expect(buffer.snapshot().spansHeld).toBe(12);
+      expect(buffer.consume([orphan(2)]).status).toBe('full');
+    });
+
     it('accepts again once the buffer drains', () => {
       const created = createBuffer({ max_traces: 100, max_spans_per_trace: 100 });
       buffer = created.buffer;
