@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { BoundedMap } from './bounded-map.js';
 import type { IncidentsConfig } from './config.js';
-import type { Incident, IncidentChange, IncidentListener, IncidentState } from './incident.js';
+import type { Incident, IncidentChange, IncidentListener, IncidentState, ResolveReason } from './incident.js';
 import { type GroupedFailure, groupKeyOf, groupRootCauseOf, IncidentGroup } from './incident-group.js';
 import { ServiceGraph, type ServiceGraphSnapshot } from './service-graph.js';
 import { TrafficCounter, type TrafficSummary } from './traffic-counter.js';
@@ -152,12 +152,17 @@ export class IncidentTracker {
   record(verdict: Verdict): void {
     const nowMs = Date.now();
     const previous = this.contributions.get(verdict.traceId);
+    let revisedIncident: ActiveIncident | undefined;
     if (previous !== undefined && verdict.revision > 0) {
       if (verdict.revision < previous.revision) return;
-      this.takeBack(previous, nowMs);
+      revisedIncident = this.takeBack(previous, nowMs);
     }
 
     this.contributions.set(verdict.traceId, this.count(verdict, nowMs));
+
+    // Every trace that counted for the incident now names another root cause.
+    if (revisedIncident === undefined || revisedIncident.incident.failingTraces > 0) return;
+    if (this.active.get(revisedIncident.incident.id) === revisedIncident) this.resolveActive(revisedIncident, 'withdrawn', nowMs);
   }
 
   /**
@@ -362,18 +367,20 @@ export class IncidentTracker {
     this.emit({ type: 'opened', incident: this.describe(active) });
   }
 
-  /** Takes back what a trace's earlier verdict counted. */
-  private takeBack(previous: TraceContribution, nowMs: number): void {
+  /** Takes back what a trace's earlier verdict counted; returns the incident that lost a failing trace. */
+  private takeBack(previous: TraceContribution, nowMs: number): ActiveIncident | undefined {
     this.trafficCounter.record(previous.services, previous.countedAtMs, -1);
     this.graph.record(previous.services, previous.edges, nowMs, -1);
 
     const failure = previous.failure;
-    if (failure === undefined || this.groups.get(failure.group.key) !== failure.group) return;
+    if (failure === undefined || this.groups.get(failure.group.key) !== failure.group) return undefined;
     failure.group.remove(failure.grouped);
 
     // The group's incident counted the trace, either as it arrived or in the window that opened it.
     const active = failure.group.incidentId === undefined ? undefined : this.active.get(failure.group.incidentId);
-    if (active !== undefined) active.incident.failingTraces -= 1;
+    if (active === undefined) return undefined;
+    active.incident.failingTraces -= 1;
+    return active;
   }
 
   private noteUpdate(active: ActiveIncident, nowMs: number): void {
@@ -390,7 +397,7 @@ export class IncidentTracker {
     this.emit({ type: 'updated', incident: this.describe(active) });
   }
 
-  private resolveActive(active: ActiveIncident, reason: 'quiet' | 'recovered' | 'manual', nowMs: number): Incident {
+  private resolveActive(active: ActiveIncident, reason: ResolveReason, nowMs: number): Incident {
     const incident = this.describe(active);
     incident.state = 'resolved';
     incident.resolvedAtMs = nowMs;

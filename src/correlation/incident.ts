@@ -40,12 +40,21 @@ export interface Incident {
   sampleTraceIds: string[];
 }
 
+/**
+ * Why an incident resolved:
+ * - `quiet`: no new failing trace for `resolve_after`;
+ * - `recovered`: a recovery step was applied and verified;
+ * - `manual`: an operator resolved it;
+ * - `withdrawn`: late spans revised every verdict that counted for it to another root cause.
+ */
+export type ResolveReason = 'quiet' | 'recovered' | 'manual' | 'withdrawn';
+
 /** What happened to an incident; listeners receive a copy of the incident after the change. */
 export type IncidentChange =
   | { type: 'opened'; incident: Incident }
   | { type: 'updated'; incident: Incident }
   | { type: 'state_changed'; incident: Incident; from: IncidentState }
-  | { type: 'resolved'; incident: Incident; reason: 'quiet' | 'recovered' | 'manual' };
+  | { type: 'resolved'; incident: Incident; reason: ResolveReason };
 
 /** Receives incident changes, in the order they happen. */
 export interface IncidentListener {

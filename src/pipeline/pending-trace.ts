@@ -1,9 +1,11 @@
+import { hasErrorSignal } from '../model/signals.js';
 import type { SpanRecord } from '../model/span.js';
 
 /**
  * The spans of one trace while the buffer holds it, with what completeness needs: whether the
- * root span arrived and how many referenced parent spans are still missing. Both update as
- * each span arrives, so checking completeness never rescans the spans.
+ * root span arrived, how many referenced parent spans are still missing, and which failed
+ * outgoing calls have no span of their callee yet. All update as each span arrives, so
+ * checking completeness never rescans the spans.
  */
 export class PendingTrace {
   readonly traceId: string;
@@ -24,6 +26,12 @@ export class PendingTrace {
   private readonly spanArrived = new Map<string, boolean>();
   private missingParents = 0;
   private hasRoot = false;
+  /**
+   * Failed client or producer spans with no child yet. A parent id only points up, so the
+   * callee's spans are the one part of a trace that completeness cannot see missing; a failed
+   * call without them would read as a dead callee if the trace were analyzed now.
+   */
+  private readonly failedCallsAwaitingCallee = new Set<string>();
 
   constructor(traceId: string, nowMs: number) {
     this.traceId = traceId;
@@ -38,6 +46,9 @@ export class PendingTrace {
 
     if (arrived === false) this.missingParents -= 1;
     this.spanArrived.set(span.spanId, true);
+    const isCall = span.kind === 'client' || span.kind === 'producer';
+    if (isCall && arrived === undefined && hasErrorSignal(span.signals)) this.failedCallsAwaitingCallee.add(span.spanId);
+    this.failedCallsAwaitingCallee.delete(span.parentSpanId);
     if (span.parentSpanId === '') {
       this.hasRoot = true;
     } else if (!this.spanArrived.has(span.parentSpanId)) {
@@ -52,9 +63,13 @@ export class PendingTrace {
     return this.spanArrived.get(spanId) === true;
   }
 
-  /** True when the root span and every parent span referenced so far have arrived. */
+  /**
+   * True when the root span and every parent span referenced so far have arrived, and every
+   * failed client or producer span has a child. A trace that is not complete waits for
+   * `wait_duration` of quiet.
+   */
   isComplete(): boolean {
-    return this.hasRoot && this.missingParents === 0;
+    return this.hasRoot && this.missingParents === 0 && this.failedCallsAwaitingCallee.size === 0;
   }
 
   /** Prepares a released trace to take late spans, leaving the released span array untouched. */

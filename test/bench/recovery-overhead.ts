@@ -26,9 +26,9 @@ import type { ReceivedRequest } from '../support/control-server.js';
  * failing trace arrives after a step, so every recovery verifies as recovered.
  *
  * First the process idles with the control server alone for the run's duration (the baseline).
- * Then a short warm-up run, then one measured run per log level. The engine's CPU is the
- * process's CPU over a run minus the baseline's CPU rate over the same wall time. Prints the
- * figures, then one JSON line. Exits non-zero unless every incident of every run recovered.
+ * Then a warm-up run that is not measured, then one measured run per log level. The engine's
+ * CPU is the process's CPU over a run minus the baseline's CPU rate over the same wall time.
+ * Prints the figures, then one JSON line. Exits non-zero unless every incident of every run recovered.
  *
  * NOTE: the control server shares the process, so the engine's CPU includes the server's side
  * of each ExecuteAction call. The figure is an upper bound on the engine alone.
@@ -37,7 +37,7 @@ import type { ReceivedRequest } from '../support/control-server.js';
  *   --duration-ms N         how long incidents open, in ms (default 60000)
  *   --incidents-per-minute N  the rate; also max_actions_per_minute (default 1000)
  *   --verify-window-ms N    the policy's verify.window, in ms (default 1000)
- *   --warm-up-ms N          the unmeasured run before the measured ones, in ms; 0 skips it (default 3000)
+ *   --warm-up-ms N          the unmeasured run before the measured ones, in ms; 0 skips it (default 15000)
  *   --log-levels LIST       one measured run per pino level, comma-separated (default silent,info);
  *                           levels other than silent write to /dev/null synchronously
  */
@@ -61,7 +61,7 @@ function readOptions(): BenchOptions {
       'duration-ms': { type: 'string', default: '60000' },
       'incidents-per-minute': { type: 'string', default: '1000' },
       'verify-window-ms': { type: 'string', default: '1000' },
-      'warm-up-ms': { type: 'string', default: '3000' },
+      'warm-up-ms': { type: 'string', default: '15000' },
       'log-levels': { type: 'string', default: 'silent,info' },
     },
   });

@@ -253,6 +253,34 @@ describe('IncidentTracker', () => {
       expect(tracker.openIncidents()[0]?.failingTraces).toBe(5);
     });
 
+    it('withdraws an incident whose traces all moved elsewhere', () => {
+      const created = createTracker();
+      tracker = created.tracker;
+      recordFailures(tracker, PROVIDER_DOWN, SETTINGS.min_traces);
+      const [opened] = tracker.openIncidents();
+
+      for (let index = 0; index < SETTINGS.min_traces; index += 1) {
+        tracker.record(failedVerdict(`router-${index}`, MODEL_FAILURE, { revision: 1 }));
+      }
+
+      expect(opened?.rootCause.service).toBe('router');
+      expect(tracker.get(opened?.id ?? '')?.state).toBe('resolved');
+      const resolved = created.listener.changes.find((change) => change.type === 'resolved');
+      expect(resolved).toMatchObject({ type: 'resolved', reason: 'withdrawn' });
+      expect(tracker.openIncidents().map((incident) => incident.rootCause.service)).toEqual(['inference']);
+    });
+
+    it('keeps an incident whose revised traces keep its root cause', () => {
+      const created = createTracker({ min_traces: 1 });
+      tracker = created.tracker;
+      recordFailures(tracker, PROVIDER_DOWN, 1);
+
+      tracker.record(failedVerdict('router-0', PROVIDER_DOWN, { revision: 1 }));
+
+      expect(tracker.openIncidents()).toHaveLength(1);
+      expect(created.listener.types()).toEqual(['opened']);
+    });
+
     it('takes back the edges of the replaced verdict', () => {
       const created = createTracker();
       tracker = created.tracker;

@@ -27,7 +27,7 @@ const FAULTLINE_CONFIG = `receivers:
       http: { endpoint: 127.0.0.1:0 }
 processors:
   errorcorrelation:
-    wait_duration: 500ms
+    wait_duration: 1s
     incidents: { window: 30s, min_traces: 3, min_error_ratio: 0.2, resolve_after: 1m }
 extensions:
   status_api: { endpoint: 127.0.0.1:0 }

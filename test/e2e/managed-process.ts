@@ -99,7 +99,7 @@ export class ManagedProcess {
     return exit;
   }
 
-  /** The last lines of stdout and stderr, for error messages. */
+  /** Returns the last lines of stdout and stderr, for error messages. */
   tail(): string {
     const stdout = this.lines.slice(-DIAGNOSTIC_TAIL_LINES).map((line) => (line.type === 'json' ? JSON.stringify(line.value) : line.text));
     const stderr = this.stderrLines.slice(-DIAGNOSTIC_TAIL_LINES);

@@ -1,3 +1,4 @@
+import type { SpanRecord } from '../../src/model/span.js';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CompletedTrace, TraceConsumer } from '../../src/pipeline/completed-trace.js';
@@ -139,6 +140,46 @@ describe('TraceBuffer', () => {
 
       buffer.consume([bufferSpan({ trace: 1, span: 2, parent: 1 })]);
       expect(created.consumer.traces[0]?.reason).toBe('complete');
+    });
+  });
+
+  describe('failed calls', () => {
+    const failedCall = (fields: { trace: number; span: number; parent?: number }): SpanRecord => ({
+      ...bufferSpan(fields),
+      kind: 'client',
+      signals: { status: 'error', statusMessage: 'upstream failed', errorType: '', httpStatusCode: 502, grpcStatusCode: -1, exception: undefined },
+    });
+
+    it('holds a trace whose failed call has no callee span yet', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      buffer.consume([bufferSpan({ trace: 1, span: 1 }), failedCall({ trace: 1, span: 2, parent: 1 })]);
+      expect(created.consumer.traces).toHaveLength(0);
+
+      buffer.consume([bufferSpan({ trace: 1, span: 3, parent: 2, service: 'router' })]);
+      expect(created.consumer.traces[0]?.reason).toBe('complete');
+      expect(created.consumer.traces[0]?.spans).toHaveLength(3);
+    });
+
+    it('releases at once when the callee span came first', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      buffer.consume([bufferSpan({ trace: 1, span: 3, parent: 2, service: 'router' })]);
+      buffer.consume([bufferSpan({ trace: 1, span: 1 }), failedCall({ trace: 1, span: 2, parent: 1 })]);
+
+      expect(created.consumer.traces[0]?.reason).toBe('complete');
+    });
+
+    it('releases a failed call to a dead callee when quiet', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      buffer.consume([bufferSpan({ trace: 1, span: 1 }), failedCall({ trace: 1, span: 2, parent: 1 })]);
+      vi.advanceTimersByTime(WAIT_MS + sweepIntervalMs(WAIT_MS));
+
+      expect(created.consumer.traces[0]?.reason).toBe('quiet');
     });
   });
 
