@@ -1,7 +1,4 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -37,23 +34,5 @@ describe('faultline command', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^faultline \d+\.\d+\.\d+\n$/);
-  });
-
-  it('exits 2 with usage when --config is missing', async () => {
-    const result = await faultline([]);
-
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/missing --config PATH/);
-  });
-
-  it('exits 78 naming the key when the config is invalid', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'faultline-cli-')), 'bad.yaml');
-    writeFileSync(path, 'processors:\n  errorcorrelation:\n    wait_duration: -1s\n');
-
-    const result = await faultline(['--config', path]);
-
-    expect(result.code).toBe(78);
-    expect(result.stderr).toContain(`invalid configuration in ${path}`);
-    expect(result.stderr).toContain('processors.errorcorrelation.wait_duration must be a positive duration');
   });
 });
