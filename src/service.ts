@@ -143,6 +143,6 @@ export class FaultlineService implements StatusSource {
       const system = incident.rootCause.system === '' ? '(none)' : incident.rootCause.system;
       activeBySystem[system] = (activeBySystem[system] ?? 0) + 1;
     }
-    return { byState, activeBySystem };
+    return { byState, activeBySystem, dropped: this.tracker.drops() };
   }
 }

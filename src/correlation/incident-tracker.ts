@@ -261,6 +261,15 @@ export class IncidentTracker {
     return this.resolveActive(this.activeOrThrow(id), reason, Date.now());
   }
 
+  /** Returns the counts of data the tracker could not keep because a cap was reached. */
+  drops(): { ungroupedFailures: number; untrackedServices: number; serviceGraphEntries: number } {
+    return {
+      ungroupedFailures: this.ungroupedFailures,
+      untrackedServices: this.trafficCounter.untrackedServices,
+      serviceGraphEntries: this.graph.droppedEntryCount,
+    };
+  }
+
   serviceGraph(): ServiceGraphSnapshot {
     return this.graph.snapshot();
   }

@@ -67,6 +67,11 @@ export class ServiceGraph {
   }
 
   /** Returns a copy of the graph, grouped by system and otherwise in the order first seen. */
+  /** Nodes and edges not kept because the graph was full. */
+  get droppedEntryCount(): number {
+    return this.droppedEntries;
+  }
+
   snapshot(): ServiceGraphSnapshot {
     return {
       nodes: [...this.nodes.values()].map((node) => ({ ...node })),

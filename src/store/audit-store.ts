@@ -168,6 +168,9 @@ export class AuditStoreCorruptError extends Error {
 
 export class AuditStore {
   private readonly db: Database.Database;
+  private readonly insertRecord: Database.Statement;
+  private readonly upsertRecovery: Database.Statement;
+  private readonly insertStep: Database.Statement;
   private closed = false;
 
   /** Opens or creates the SQLite file at `path` (`:memory:` for a throwaway store). */
@@ -176,17 +179,26 @@ export class AuditStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    // Prepared once, so each write skips parsing its SQL.
+    this.insertRecord = this.db.prepare(
+      `INSERT INTO audit_records (at_ms, event, incident_id, outcome, policy, step_index, target, endpoint, action,
+           parameters_json, idempotency_key, attempt, grpc_code, latency_ms, message)
+         VALUES (@at_ms, @event, @incident_id, @outcome, @policy, @step_index, @target, @endpoint, @action,
+           @parameters_json, @idempotency_key, @attempt, @grpc_code, @latency_ms, @message)`,
+    );
+    this.upsertRecovery = this.db.prepare(
+      `INSERT INTO recoveries (incident_id, policy, run, status, step_index, incident_json, started_at_ms, updated_at_ms)
+         VALUES (@incident_id, @policy, @run, @status, @step_index, @incident_json, @started_at_ms, @updated_at_ms)
+         ON CONFLICT (incident_id) DO UPDATE SET policy = excluded.policy, run = excluded.run, status = excluded.status,
+           step_index = excluded.step_index, incident_json = excluded.incident_json,
+           started_at_ms = excluded.started_at_ms, updated_at_ms = excluded.updated_at_ms`,
+    );
+    this.insertStep = this.db.prepare(`INSERT OR REPLACE INTO recovery_steps (incident_id, run, step_index, result, finished_at_ms) VALUES (?, ?, ?, ?, ?)`);
   }
 
   /** Appends one audit record; it is on disk when this returns. */
   append(record: AuditRecordInput): void {
-    this.db
-      .prepare(
-        `INSERT INTO audit_records (at_ms, event, incident_id, outcome, policy, step_index, target, endpoint, action,
-           parameters_json, idempotency_key, attempt, grpc_code, latency_ms, message)
-         VALUES (@at_ms, @event, @incident_id, @outcome, @policy, @step_index, @target, @endpoint, @action,
-           @parameters_json, @idempotency_key, @attempt, @grpc_code, @latency_ms, @message)`,
-      )
+    this.insertRecord
       .run({
         at_ms: record.atMs ?? Date.now(),
         event: record.event,
@@ -217,24 +229,14 @@ export class AuditStore {
 
   /** Inserts or replaces an incident's recovery. */
   saveRecovery(recovery: StoredRecovery): void {
-    this.db
-      .prepare(
-        `INSERT INTO recoveries (incident_id, policy, run, status, step_index, incident_json, started_at_ms, updated_at_ms)
-         VALUES (@incident_id, @policy, @run, @status, @step_index, @incident_json, @started_at_ms, @updated_at_ms)
-         ON CONFLICT (incident_id) DO UPDATE SET policy = excluded.policy, run = excluded.run, status = excluded.status,
-           step_index = excluded.step_index, incident_json = excluded.incident_json,
-           started_at_ms = excluded.started_at_ms, updated_at_ms = excluded.updated_at_ms`,
-      )
+    this.upsertRecovery
       .run(toRecoveryRow(recovery));
   }
 
   /** Records a finished step and the recovery's new progress in one transaction. */
   finishStep(recovery: StoredRecovery, stepIndex: number, result: StepResult): void {
-    const insertStep = this.db.prepare(
-      `INSERT OR REPLACE INTO recovery_steps (incident_id, run, step_index, result, finished_at_ms) VALUES (?, ?, ?, ?, ?)`,
-    );
     this.db.transaction(() => {
-      insertStep.run(recovery.incidentId, recovery.run, stepIndex, result, recovery.updatedAtMs);
+      this.insertStep.run(recovery.incidentId, recovery.run, stepIndex, result, recovery.updatedAtMs);
       this.saveRecovery(recovery);
     })();
   }

@@ -161,7 +161,10 @@ describe('runCli', () => {
       { service: 'model', system: 'NeuroWeaver' },
     ]);
     expect(incidents.incidents.map((incident) => incident.rootCause.service)).toEqual(['model']);
-    expect(status).toMatchObject({ correlation: { verdicts: { failed: 2 } }, incidents: { activeBySystem: { NeuroWeaver: 1 } } });
+    expect(status).toMatchObject({
+      correlation: { verdicts: { failed: 2 } },
+      incidents: { activeBySystem: { NeuroWeaver: 1 }, dropped: { ungroupedFailures: 0, untrackedServices: 0, serviceGraphEntries: 0 } },
+    });
     expect(await running).toBe(0);
     expect(await output.waitForLog('faultline stopped')).toBeDefined();
   });
