@@ -6,6 +6,7 @@ import { CorrelationStage } from './correlation/correlation-stage.js';
 import type { Incident, IncidentListener, IncidentState } from './correlation/incident.js';
 import { IncidentLog } from './correlation/incident-log.js';
 import { IncidentTracker } from './correlation/incident-tracker.js';
+import type { ServiceGraphSnapshot } from './correlation/service-graph.js';
 import type { Verdict } from './correlation/verdict.js';
 import { TraceBuffer } from './pipeline/trace-buffer.js';
 import { OtlpReceiver } from './receiver/otlp-receiver.js';
@@ -100,6 +101,10 @@ export class FaultlineService implements StatusSource {
 
   verdict(traceId: string): Verdict | undefined {
     return this.stage.verdict(traceId);
+  }
+
+  serviceGraph(): ServiceGraphSnapshot {
+    return this.tracker.serviceGraph();
   }
 
   /** Returns the tracker's control methods, bound late because the tracker is built after its listeners. */

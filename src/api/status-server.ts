@@ -23,7 +23,8 @@ class ApiError extends Error {
 
 /**
  * The read-only status API: JSON over HTTP on the `status_api` endpoint.
- * `GET /api/v1/status`, `GET /api/v1/incidents`, `GET /api/v1/traces/{traceId}`.
+ * `GET /api/v1/status`, `GET /api/v1/incidents`, `GET /api/v1/traces/{traceId}`,
+ * `GET /api/v1/service-graph`.
  */
 export class StatusServer {
   private readonly server: Server;
@@ -95,11 +96,12 @@ export class StatusServer {
 
     if (url.pathname === '/api/v1/status') return this.source.status();
     if (url.pathname === '/api/v1/incidents') return { incidents: this.source.incidents(readIncidentFilter(url)) };
+    if (url.pathname === '/api/v1/service-graph') return this.source.serviceGraph();
 
     const traceMatch = TRACE_PATH.exec(url.pathname);
     if (traceMatch !== null) return this.traceVerdict(traceMatch[1] ?? '');
 
-    throw new ApiError(404, `no route for ${url.pathname}; see /api/v1/status, /api/v1/incidents, /api/v1/traces/{traceId}`);
+    throw new ApiError(404, `no route for ${url.pathname}; see /api/v1/status, /api/v1/incidents, /api/v1/traces/{traceId}, /api/v1/service-graph`);
   }
 
   private traceVerdict(rawTraceId: string): unknown {

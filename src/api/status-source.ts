@@ -15,4 +15,6 @@ export interface StatusSource {
   incidents(filter: IncidentFilter): Incident[];
   /** The cached verdict of a recently analyzed trace, if any. */
   verdict(traceId: string): Verdict | undefined;
+  /** Every service and dependency seen, with calls and errors per edge. */
+  serviceGraph(): unknown;
 }

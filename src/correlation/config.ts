@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import isSafeRegex from 'safe-regex2';
 import { durationMs } from '../config/duration.js';
 
 /**
@@ -22,11 +23,17 @@ const errorKindRuleSchema = z
     service: z.string().min(1).optional(),
     /** Matches `error.type` or the exception type exactly. */
     error_type: z.string().min(1).optional(),
-    /** A regular expression, matched case-insensitively, against the status and exception messages. */
+    /**
+     * A regular expression, matched case-insensitively against the first 1024 characters of
+     * the status and exception messages. Patterns with nested repetitions are rejected.
+     */
     message_pattern: z
       .string()
       .min(1)
       .refine((pattern) => isValidRegExp(pattern), { error: 'must be a valid regular expression' })
+      .refine((pattern) => !isValidRegExp(pattern) || isSafeRegex(pattern), {
+        error: 'must not nest repetitions such as "(a+)+", which can take exponential time on span messages',
+      })
       .optional(),
   })
   .refine((rule) => rule.system ?? rule.service ?? rule.error_type ?? rule.message_pattern, {
@@ -70,6 +77,12 @@ export const errorCorrelationSchema = z.strictObject({
    * (HTTP) so clients back off and retry. Default 1000000.
    */
   max_buffered_spans: positiveInteger().default(1_000_000),
+  /**
+   * Encoded bytes (after decompression) of the spans held, with the same back-pressure as
+   * `max_buffered_spans`. Analyzed traces kept for late spans have a budget of the same size,
+   * and the oldest is dropped past it. Default 134217728 (128 MiB).
+   */
+  max_buffered_bytes: positiveInteger().default(128 * 1024 * 1024),
   /** Analyzed traces whose verdicts stay cached so late spans join them. Default 10000. */
   verdict_cache_size: positiveInteger().default(10_000),
   /** Error-kind rules, tried in order before the built-in classifier. Default none. */

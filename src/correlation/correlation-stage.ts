@@ -22,6 +22,8 @@ export class CorrelationStage implements TraceConsumer {
   private readonly outcomes: Record<VerdictOutcome, number> = { healthy: 0, handled: 0, failed: 0 };
   private readonly logger: Logger;
   private analysisErrors = 0;
+  /** Verdicts made again because late spans joined an analyzed trace; not in `outcomes`. */
+  private revisedVerdicts = 0;
 
   constructor(
     private readonly config: ErrorCorrelationConfig,
@@ -47,8 +49,12 @@ export class CorrelationStage implements TraceConsumer {
     verdict.revision = trace.revision;
 
     this.remember(verdict);
-    this.outcomes[verdict.outcome] += 1;
-    if (trace.revision === 0) this.latency.record(nowMs - trace.lastSpanAtMs);
+    if (trace.revision === 0) {
+      this.outcomes[verdict.outcome] += 1;
+      this.latency.record(nowMs - trace.lastSpanAtMs);
+    } else {
+      this.revisedVerdicts += 1;
+    }
     if (verdict.outcome === 'failed') {
       this.logger.debug({ traceId: verdict.traceId, rootCause: verdict.rootCauses[0]?.service }, 'failing trace analyzed');
     }
@@ -63,6 +69,7 @@ export class CorrelationStage implements TraceConsumer {
   snapshot(): Record<string, unknown> {
     return {
       verdicts: { ...this.outcomes },
+      revisedVerdicts: this.revisedVerdicts,
       analysisErrors: this.analysisErrors,
       verdictLatency: this.latency.percentiles(),
       knownServiceAddresses: this.directory.size,

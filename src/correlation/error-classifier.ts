@@ -81,7 +81,13 @@ const REFINING_TEXT_KINDS: ReadonlySet<BuiltInErrorKind> = new Set([
 
 const GENERIC_CODE_KINDS: ReadonlySet<BuiltInErrorKind> = new Set(['internal', 'unavailable']);
 
-/** Compiled `message_pattern`s, kept as long as the rule objects live. */
+/**
+ * Characters of a message that `message_pattern` rules test. Messages come from telemetry, so
+ * the bound keeps a slow pattern from stalling the pipeline on a long message.
+ */
+export const MAX_MATCHED_MESSAGE_LENGTH = 1024;
+
+/** Compiled `message_pattern`s, kept as long as the rule objects live; matched case-insensitively. */
 const compiledPatterns = new WeakMap<ErrorKindRule, RegExp>();
 
 /**
@@ -122,13 +128,14 @@ function matchesRule(span: SpanRecord, rule: ErrorKindRule): boolean {
 
   if (rule.message_pattern === undefined) return true;
   const pattern = compiledPattern(rule, rule.message_pattern);
-  return pattern.test(signals.statusMessage) || (exception !== undefined && pattern.test(exception.message));
+  const statusMessage = signals.statusMessage.slice(0, MAX_MATCHED_MESSAGE_LENGTH);
+  return pattern.test(statusMessage) || (exception !== undefined && pattern.test(exception.message.slice(0, MAX_MATCHED_MESSAGE_LENGTH)));
 }
 
 function compiledPattern(rule: ErrorKindRule, source: string): RegExp {
   let pattern = compiledPatterns.get(rule);
   if (pattern === undefined) {
-    pattern = new RegExp(source);
+    pattern = new RegExp(source, 'i');
     compiledPatterns.set(rule, pattern);
   }
   return pattern;

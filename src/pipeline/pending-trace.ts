@@ -14,6 +14,8 @@ export class PendingTrace {
   firstSpanAtMs: number;
   lastSpanAtMs: number;
   revision = 0;
+  /** Encoded bytes of the spans held, each span counted as an equal share of its request. */
+  sizeBytes = 0;
   /** The `consume` call that last moved this trace to the end of the expiry order. */
   batchSequence = -1;
   /** The neighbours in the buffer's expiry order; undefined at either end or when released. */
@@ -27,11 +29,11 @@ export class PendingTrace {
   private missingParents = 0;
   private hasRoot = false;
   /**
-   * Failed client or producer spans with no child yet. A parent id only points up, so the
-   * callee's spans are the one part of a trace that completeness cannot see missing; a failed
-   * call without them would read as a dead callee if the trace were analyzed now.
+   * Outgoing calls with no child yet. A parent id only points up, so the callee's spans are the
+   * one part of a trace that completeness cannot see missing: a failed call without them reads
+   * as a dead callee, and a healthy one leaves the callee's traffic uncounted.
    */
-  private readonly failedCallsAwaitingCallee = new Set<string>();
+  private readonly callsAwaitingCallee = new Set<string>();
 
   constructor(traceId: string, nowMs: number) {
     this.traceId = traceId;
@@ -46,9 +48,8 @@ export class PendingTrace {
 
     if (arrived === false) this.missingParents -= 1;
     this.spanArrived.set(span.spanId, true);
-    const isCall = span.kind === 'client' || span.kind === 'producer';
-    if (isCall && arrived === undefined && hasErrorSignal(span.signals)) this.failedCallsAwaitingCallee.add(span.spanId);
-    this.failedCallsAwaitingCallee.delete(span.parentSpanId);
+    if (arrived === undefined && expectsCalleeSpan(span)) this.callsAwaitingCallee.add(span.spanId);
+    this.callsAwaitingCallee.delete(span.parentSpanId);
     if (span.parentSpanId === '') {
       this.hasRoot = true;
     } else if (!this.spanArrived.has(span.parentSpanId)) {
@@ -65,11 +66,11 @@ export class PendingTrace {
 
   /**
    * True when the root span and every parent span referenced so far have arrived, and every
-   * failed client or producer span has a child. A trace that is not complete waits for
-   * `wait_duration` of quiet.
+   * outgoing call that expects a callee span has a child. A trace that is not complete waits
+   * for `wait_duration` of quiet.
    */
   isComplete(): boolean {
-    return this.hasRoot && this.missingParents === 0 && this.failedCallsAwaitingCallee.size === 0;
+    return this.hasRoot && this.missingParents === 0 && this.callsAwaitingCallee.size === 0;
   }
 
   /** Prepares a released trace to take late spans, leaving the released span array untouched. */
@@ -78,4 +79,15 @@ export class PendingTrace {
     this.revision += 1;
     this.lastSpanAtMs = nowMs;
   }
+}
+
+/**
+ * Tells whether a span's callee should report a child span: every failed client or producer
+ * span, and a healthy client span unless it calls a database or a message broker, which send
+ * no spans of their own. A healthy producer's consumer usually starts a trace of its own.
+ */
+function expectsCalleeSpan(span: SpanRecord): boolean {
+  if (span.kind !== 'client' && span.kind !== 'producer') return false;
+  if (hasErrorSignal(span.signals)) return true;
+  return span.kind === 'client' && span.peer.dbSystem === '' && span.peer.messagingSystem === '';
 }

@@ -20,7 +20,7 @@ import { ReleasedTraceCache } from './released-trace-cache.js';
 /** The settings the buffer reads, as users write them under `processors.errorcorrelation`. */
 export type TraceBufferSettings = Pick<
   ErrorCorrelationConfig,
-  'wait_duration' | 'max_traces' | 'max_spans_per_trace' | 'max_buffered_spans' | 'verdict_cache_size'
+  'wait_duration' | 'max_traces' | 'max_spans_per_trace' | 'max_buffered_spans' | 'max_buffered_bytes' | 'verdict_cache_size'
 >;
 
 export interface TraceBufferOptions {
@@ -40,8 +40,12 @@ export type SpanRejectReason = 'trace_span_limit' | 'duplicate_span';
 export interface TraceBufferSnapshot {
   tracesHeld: number;
   spansHeld: number;
+  /** Encoded bytes of the spans held, each span counted as an equal share of its request. */
+  bytesHeld: number;
   /** Released traces whose spans stay cached for late spans. */
   tracesCached: number;
+  /** Encoded bytes of the cached traces. */
+  bytesCached: number;
   tracesReleased: Record<ReleaseReason, number>;
   /** Traces released early because the buffer held `max_traces`; also in `tracesReleased.evicted`. */
   tracesEvicted: number;
@@ -92,6 +96,7 @@ export class TraceBuffer implements SpanSink {
   private sweepTimer: NodeJS.Timeout | undefined;
   private batchSequence = 0;
   private spansHeld = 0;
+  private bytesHeld = 0;
   private nextFailureLogAt = 1;
   private readonly counters = {
     tracesReleased: { complete: 0, quiet: 0, evicted: 0, shutdown: 0 } satisfies Record<ReleaseReason, number>,
@@ -105,7 +110,7 @@ export class TraceBuffer implements SpanSink {
     this.settings = options.settings;
     this.consumer = options.consumer;
     this.logger = options.logger.child({ component: 'trace_buffer' });
-    this.released = new ReleasedTraceCache(options.settings.verdict_cache_size);
+    this.released = new ReleasedTraceCache(options.settings.verdict_cache_size, options.settings.max_buffered_bytes);
   }
 
   /** Starts the sweep timer. Calling it again, or after shutdown, does nothing. */
@@ -134,15 +139,17 @@ export class TraceBuffer implements SpanSink {
   }
 
   /**
-   * Adds the spans of one request. Returns `full` and keeps nothing when the spans held would
-   * exceed `max_buffered_spans`, counting the whole request before any span is rejected.
+   * Adds the spans of one request of `requestBytes` encoded bytes. Returns `full` and keeps
+   * nothing when the spans held would exceed `max_buffered_spans` or `max_buffered_bytes`,
+   * counting the whole request before any span is rejected.
    * An empty buffer takes a request of any size, so one request larger than the limit is
    * accepted once the buffer drains instead of being refused on every retry.
    * Traces that became complete are released before it returns.
    */
-  consume(spans: SpanRecord[]): ConsumeResult {
-    const overLimit = this.spansHeld > 0 && this.spansHeld + spans.length > this.settings.max_buffered_spans;
-    if (this.state === 'shut_down' || overLimit) {
+  consume(spans: SpanRecord[], requestBytes = 0): ConsumeResult {
+    const overSpanLimit = this.spansHeld + spans.length > this.settings.max_buffered_spans;
+    const overByteLimit = this.bytesHeld + requestBytes > this.settings.max_buffered_bytes;
+    if (this.state === 'shut_down' || (this.spansHeld > 0 && (overSpanLimit || overByteLimit))) {
       this.counters.requestsRejectedFull += 1;
       return FULL;
     }
@@ -151,9 +158,10 @@ export class TraceBuffer implements SpanSink {
     this.batchSequence += 1;
     const completed: PendingTrace[] = [];
     const reasons = new Set<SpanRejectReason>();
+    const bytesPerSpan = spans.length > 0 ? requestBytes / spans.length : 0;
     let rejectedSpans = 0;
     for (const span of spans) {
-      const rejection = this.addSpan(span, nowMs, completed);
+      const rejection = this.addSpan(span, bytesPerSpan, nowMs, completed);
       if (rejection === undefined) continue;
       rejectedSpans += 1;
       reasons.add(rejection);
@@ -177,7 +185,9 @@ export class TraceBuffer implements SpanSink {
     return {
       tracesHeld: this.pending.size,
       spansHeld: this.spansHeld,
+      bytesHeld: Math.round(this.bytesHeld),
       tracesCached: this.released.size,
+      bytesCached: Math.round(this.released.sizeBytes),
       tracesReleased: { ...this.counters.tracesReleased },
       tracesEvicted: this.counters.tracesReleased.evicted,
       spansRejected: { ...this.counters.spansRejected },
@@ -188,7 +198,7 @@ export class TraceBuffer implements SpanSink {
   }
 
   /** Adds one span to its trace; returns why it was rejected, or undefined when it was kept. */
-  private addSpan(span: SpanRecord, nowMs: number, completed: PendingTrace[]): SpanRejectReason | undefined {
+  private addSpan(span: SpanRecord, sizeBytes: number, nowMs: number, completed: PendingTrace[]): SpanRejectReason | undefined {
     let trace = this.pending.get(span.traceId);
     if (trace === undefined) {
       // A late span that would be rejected must not reopen its released trace.
@@ -202,6 +212,8 @@ export class TraceBuffer implements SpanSink {
     if (!trace.add(span)) return 'duplicate_span';
 
     this.spansHeld += 1;
+    this.bytesHeld += sizeBytes;
+    trace.sizeBytes += sizeBytes;
     this.touch(trace, nowMs);
     if (trace.revision > 0) {
       // A reopened trace waits for `wait_duration` of quiet, so a burst of late spans makes one revision.
@@ -221,6 +233,7 @@ export class TraceBuffer implements SpanSink {
     if (released !== undefined) {
       released.reopen(nowMs);
       this.spansHeld += released.spans.length;
+      this.bytesHeld += released.sizeBytes;
     }
     trace.batchSequence = this.batchSequence;
     this.pending.set(traceId, trace);
@@ -255,6 +268,7 @@ export class TraceBuffer implements SpanSink {
     this.pending.delete(trace.traceId);
     this.expiryOrder.remove(trace);
     this.spansHeld -= trace.spans.length;
+    this.bytesHeld -= trace.sizeBytes;
     this.counters.tracesReleased[reason] += 1;
     this.released.add(trace);
 

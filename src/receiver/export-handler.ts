@@ -41,10 +41,13 @@ export class ExportHandler {
     this.#warnings = new WarningThrottle(options.logger);
   }
 
-  /** Passes the valid spans of a decoded request to the sink and returns the outcome to send. */
-  export(transport: Transport, request: DecodedRequest): ExportOutcome {
+  /**
+   * Passes the valid spans of a decoded request to the sink and returns the outcome to send.
+   * `requestBytes` is the request's size after decompression.
+   */
+  export(transport: Transport, request: DecodedRequest, requestBytes: number): ExportOutcome {
     const { spans, invalidSpans, firstInvalidReason } = request;
-    const result = spans.length === 0 ? { status: 'accepted' as const, rejectedSpans: 0, rejectReason: '' } : this.#sink.consume(spans);
+    const result = spans.length === 0 ? { status: 'accepted' as const, rejectedSpans: 0, rejectReason: '' } : this.#sink.consume(spans, requestBytes);
     if (result.status === 'full') {
       this.reject(transport, 'back_pressure', BACK_PRESSURE_MESSAGE);
       return { kind: 'back_pressure', message: BACK_PRESSURE_MESSAGE };

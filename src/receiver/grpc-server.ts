@@ -83,11 +83,17 @@ export class OtlpGrpcServer {
     return joinHostPort(endpoint.host, port);
   }
 
-  /** Stops accepting calls and resolves once in-flight calls complete. */
-  async close(): Promise<void> {
+  /** Stops accepting calls and resolves once in-flight calls complete, or cancels them after `graceMs`. */
+  async close(graceMs: number): Promise<void> {
+    const timer = setTimeout(() => {
+      this.#logger.warn({ graceMs }, 'cancelling gRPC calls still open after the shutdown grace period');
+      this.#server.forceShutdown();
+    }, graceMs);
+    timer.unref();
     await new Promise<void>((resolve) => {
       this.#server.tryShutdown(() => resolve());
     });
+    clearTimeout(timer);
   }
 
   #export(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void {
@@ -110,7 +116,7 @@ export class OtlpGrpcServer {
       return;
     }
 
-    const outcome = this.#handler.export('grpc', decoded);
+    const outcome = this.#handler.export('grpc', decoded, request.length);
     if (outcome.kind === 'back_pressure') {
       const trailers = new Metadata();
       trailers.set(RETRY_PUSHBACK_HEADER, String(RETRY_AFTER_SECONDS * 1000));

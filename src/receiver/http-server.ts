@@ -35,6 +35,12 @@ interface Rejection {
   headers?: Record<string, string>;
 }
 
+/**
+ * Time a client has to send a whole request, headers and body; slower requests get 408 and
+ * their connection is closed, so stalled uploads cannot hold memory for long.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 export interface OtlpHttpServerOptions {
   config: HttpProtocolConfig;
   handler: ExportHandler;
@@ -55,7 +61,7 @@ export class OtlpHttpServer {
     this.#handler = options.handler;
     this.#logger = options.logger;
     this.#limits = { maxBodyBytes: options.config.max_request_body_size, maxDecompressedBytes: options.config.max_decompressed_size };
-    this.#server = createServer((request, response) => void this.#serve(request, response));
+    this.#server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (request, response) => void this.#serve(request, response));
   }
 
   /** Starts listening and returns the bound address as `host:port`. */
@@ -73,12 +79,21 @@ export class OtlpHttpServer {
     return joinHostPort(address.address, address.port);
   }
 
-  /** Stops accepting connections and resolves once in-flight requests complete. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting connections and resolves once in-flight requests complete, or after
+   * `graceMs`, when connections still open (a client that never finishes its body) are closed.
+   */
+  async close(graceMs: number): Promise<void> {
     this.#closing = true;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
+    const timer = setTimeout(() => {
+      this.#logger.warn({ graceMs }, 'closing HTTP connections still open after the shutdown grace period');
+      this.#server.closeAllConnections();
+    }, graceMs);
+    timer.unref();
     await closed;
+    clearTimeout(timer);
   }
 
   async #serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -135,7 +150,7 @@ export class OtlpHttpServer {
       return this.#reject(response, format, malformed(error.message));
     }
 
-    const outcome: ExportOutcome = this.#handler.export('http', decoded);
+    const outcome: ExportOutcome = this.#handler.export('http', decoded, body.length);
     if (outcome.kind === 'back_pressure') {
       const headers = { 'Retry-After': String(RETRY_AFTER_SECONDS) };
       return sendStatus(response, format, { httpStatus: 503, grpcCode: GrpcStatus.UNAVAILABLE, reason: 'back_pressure', message: outcome.message, headers });

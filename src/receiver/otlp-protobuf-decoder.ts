@@ -207,7 +207,7 @@ function readScopeName(reader: protobuf.Reader, end: number): string {
   let name = '';
   while (reader.pos < end) {
     const fieldTag = reader.uint32();
-    if (fieldTag === tag(1, LEN)) name = reader.string();
+    if (fieldTag === tag(1, LEN)) name = readString(reader);
     else if (fieldTag === tag(3, LEN)) reader.pos = messageEnd(reader);
     else skipField(reader, fieldTag, SCOPE);
   }
@@ -243,7 +243,7 @@ function readSpan(reader: protobuf.Reader, end: number, resource: ResourceIdenti
         parentSpanId = readHex(reader);
         break;
       case tag(5, LEN):
-        name = reader.string();
+        name = readString(reader);
         break;
       case tag(6, VARINT):
         kind = reader.int32();
@@ -272,7 +272,7 @@ function readSpan(reader: protobuf.Reader, end: number, resource: ResourceIdenti
         statusMessage = '';
         while (reader.pos < statusEnd) {
           const statusTag = reader.uint32();
-          if (statusTag === tag(2, LEN)) statusMessage = reader.string();
+          if (statusTag === tag(2, LEN)) statusMessage = readString(reader);
           else if (statusTag === tag(3, VARINT)) statusCode = reader.int32();
           else skipField(reader, statusTag, STATUS);
         }
@@ -315,7 +315,7 @@ function readEvent(reader: protobuf.Reader, end: number): SpanEvent {
   while (reader.pos < end) {
     const fieldTag = reader.uint32();
     if (fieldTag === tag(1, FIXED64)) event.timeUnixNano = readFixed64(reader);
-    else if (fieldTag === tag(2, LEN)) event.name = reader.string();
+    else if (fieldTag === tag(2, LEN)) event.name = readString(reader);
     else if (fieldTag === tag(3, LEN)) readKeyValue(reader, messageEnd(reader), event.attributes, 1);
     else skipField(reader, fieldTag, EVENT);
   }
@@ -342,7 +342,7 @@ function readKeyValue(reader: protobuf.Reader, end: number, attributes: Attribut
   let value: AttributeValue | undefined;
   while (reader.pos < end) {
     const fieldTag = reader.uint32();
-    if (fieldTag === tag(1, LEN)) key = reader.string();
+    if (fieldTag === tag(1, LEN)) key = readKey(reader);
     else if (fieldTag === tag(2, LEN)) value = readAnyValue(reader, messageEnd(reader), depth);
     else skipField(reader, fieldTag, KEY_VALUE);
   }
@@ -357,7 +357,7 @@ function readAnyValue(reader: protobuf.Reader, end: number, depth: number): Attr
     const fieldTag = reader.uint32();
     switch (fieldTag) {
       case tag(1, LEN):
-        value = reader.string();
+        value = readString(reader);
         break;
       case tag(2, VARINT):
         value = reader.bool();
@@ -418,6 +418,83 @@ function checkDepth(depth: number): void {
   if (depth > MAX_ATTRIBUTE_DEPTH) {
     throw new MalformedRequestError(`invalid protobuf request: attribute value nested deeper than ${MAX_ATTRIBUTE_DEPTH} levels`);
   }
+}
+
+/**
+ * Attribute keys decoded so far, indexed by an FNV-1a hash of their bytes. Keys repeat across
+ * spans, so most reads return the cached string and every span's attributes share one key string
+ * object. A slot contains one key, and a colliding key replaces it.
+ */
+const KEY_CACHE_SLOTS = 4096;
+/** Maximum length in bytes of a cached key. Longer keys are decoded on every read. */
+const MAX_CACHED_KEY_BYTES = 64;
+const keyCache: string[] = new Array<string>(KEY_CACHE_SLOTS).fill('');
+
+/** Reads a string field that is an attribute key, through the key cache when it is short ASCII. */
+function readKey(reader: protobuf.Reader): string {
+  const length = reader.size();
+  const start = reader.pos;
+  const end = stringEnd(reader, length);
+  const slot = length > MAX_CACHED_KEY_BYTES ? -1 : asciiHashSlot(reader.buf, start, end);
+  if (slot < 0) return readStringBytes(reader, start, end);
+
+  const cached = keyCache[slot] ?? '';
+  if (cachedKeyMatches(cached, reader.buf, start, end)) {
+    reader.pos = end;
+    return cached;
+  }
+  const key = readStringBytes(reader, start, end);
+  keyCache[slot] = key;
+  return key;
+}
+
+/** Returns the key cache slot of the bytes, or -1 when a byte is not ASCII. */
+function asciiHashSlot(buffer: Uint8Array, start: number, end: number): number {
+  let hash = 2_166_136_261;
+  for (let index = start; index < end; index += 1) {
+    const byte = buffer[index] ?? 0;
+    if (byte >= 0x80) return -1;
+    hash = Math.imul(hash ^ byte, 16_777_619);
+  }
+  return (hash >>> 0) & (KEY_CACHE_SLOTS - 1);
+}
+
+/** Compares an ASCII string with bytes, one character per byte. */
+function cachedKeyMatches(cached: string, buffer: Uint8Array, start: number, end: number): boolean {
+  if (cached.length !== end - start) return false;
+  for (let index = start; index < end; index += 1) {
+    if (cached.charCodeAt(index - start) !== buffer[index]) return false;
+  }
+  return true;
+}
+
+/** Maximum length in bytes of a string scanned for the ASCII fast path; longer ones are decoded as UTF-8 directly. */
+const MAX_ASCII_SCANNED_BYTES = 64;
+
+/** Reads a string field as protobufjs' `Reader.string` does, with a faster path for short ASCII. */
+function readString(reader: protobuf.Reader): string {
+  const length = reader.size();
+  const start = reader.pos;
+  return readStringBytes(reader, start, stringEnd(reader, length));
+}
+
+/** Returns where a string of `length` bytes at the reader's position ends, throwing the RangeError protobufjs 8 throws. */
+function stringEnd(reader: protobuf.Reader, length: number): number {
+  const end = reader.pos + length;
+  if (end > reader.len) throw new RangeError(`index out of range: ${reader.pos} + ${length} > ${reader.len}`);
+  return end;
+}
+
+/** Decodes bytes `start` to `end` as UTF-8 and moves the reader past them. */
+function readStringBytes(reader: protobuf.Reader, start: number, end: number): string {
+  const buffer = reader.buf as Buffer;
+  reader.pos = end;
+  if (end - start > MAX_ASCII_SCANNED_BYTES) return buffer.toString('utf8', start, end);
+  for (let index = start; index < end; index += 1) {
+    if ((buffer[index] ?? 0) >= 0x80) return buffer.toString('utf8', start, end);
+  }
+  // ASCII bytes decode the same in Latin-1, which Node copies into a one-byte string without UTF-8 validation.
+  return buffer.toString('latin1', start, end);
 }
 
 /** Reads a length-delimited bytes field as lowercase hex without copying it first. */

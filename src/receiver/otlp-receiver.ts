@@ -12,12 +12,17 @@ import type { SpanSink } from './span-sink.js';
  * protocol is configured, both decoding into span records and handing them to one sink.
  */
 
+/** Time in-flight requests get to complete at shutdown before their connections are closed. */
+export const SHUTDOWN_GRACE_MS = 5_000;
+
 export interface OtlpReceiverOptions {
   config: ReceiverConfig;
   sink: SpanSink;
   /** The service logger; the receiver logs through a `{ component: 'receiver' }` child. */
   logger: Logger;
   metrics: ReceiverMetrics;
+  /** Time in-flight requests get at shutdown; default `SHUTDOWN_GRACE_MS`. */
+  shutdownGraceMs?: number;
 }
 
 /** Listen addresses of the servers as `host:port` with the real port. A protocol not started is absent. */
@@ -42,10 +47,12 @@ export class OtlpReceiver {
   readonly #grpc: OtlpGrpcServer | undefined;
   readonly #http: OtlpHttpServer | undefined;
   readonly #addresses: ReceiverAddresses = {};
+  readonly #shutdownGraceMs: number;
   #state: ReceiverState = { kind: 'created' };
 
   constructor(options: OtlpReceiverOptions) {
     this.#logger = options.logger.child({ component: 'receiver' });
+    this.#shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
     const handler = new ExportHandler({ sink: options.sink, metrics: options.metrics, logger: this.#logger });
     const { grpc, http } = options.config.protocols;
     this.#grpc = grpc === undefined ? undefined : new OtlpGrpcServer({ config: grpc, handler, logger: this.#logger });
@@ -79,7 +86,7 @@ export class OtlpReceiver {
   }
 
   async #shutdown(): Promise<void> {
-    await Promise.all([this.#grpc?.close(), this.#http?.close()]);
+    await Promise.all([this.#grpc?.close(this.#shutdownGraceMs), this.#http?.close(this.#shutdownGraceMs)]);
     this.#logger.info('receiver stopped');
   }
 }

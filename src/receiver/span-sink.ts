@@ -13,5 +13,6 @@ export type ConsumeResult = { status: 'accepted'; rejectedSpans: number; rejectR
 
 /** The stage after the receiver. `consume` runs synchronously on the request path, once per request. */
 export interface SpanSink {
-  consume(spans: SpanRecord[]): ConsumeResult;
+  /** `requestBytes` is the encoded size of the request after decompression, for memory limits. */
+  consume(spans: SpanRecord[], requestBytes: number): ConsumeResult;
 }

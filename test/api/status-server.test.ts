@@ -36,6 +36,10 @@ class RecordingSource implements StatusSource {
     return [incident('inc-1', 'model')];
   }
 
+  serviceGraph(): unknown {
+    return { nodes: [{ service: 'model' }], edges: [], droppedEntries: 0 };
+  }
+
   verdict(traceId: string): Verdict | undefined {
     if (traceId !== TRACE_ID) return undefined;
     return { traceId, outcome: 'healthy' } as Verdict;
@@ -60,6 +64,7 @@ describe('StatusServer', () => {
     ['status', '/api/v1/status', 200, { receiver: { acceptedSpans: '10' } }],
     ['trace verdict', `/api/v1/traces/${TRACE_ID}`, 200, { traceId: TRACE_ID, outcome: 'healthy' }],
     ['trace verdict by upper-case id', `/api/v1/traces/${TRACE_ID.toUpperCase()}`, 200, { traceId: TRACE_ID, outcome: 'healthy' }],
+    ['service graph', '/api/v1/service-graph', 200, { nodes: [{ service: 'model' }], edges: [], droppedEntries: 0 }],
     ['unknown trace', `/api/v1/traces/${'1'.repeat(32)}`, 404, { error: expect.stringMatching(/no verdict for trace/) as unknown }],
     ['malformed trace id', '/api/v1/traces/xyz', 400, { error: expect.stringMatching(/32 hex characters, got "xyz"/) as unknown }],
     ['bad state filter', '/api/v1/incidents?state=closed', 400, { error: expect.stringMatching(/state must be one of/) as unknown }],

@@ -104,3 +104,24 @@ describe('loadConfigFile', () => {
     expect(loadConfigFile(path, {}).errorCorrelation.max_traces).toBe(50_000);
   });
 });
+
+describe('error_kinds rules', () => {
+  it('rejects a message_pattern with nested repetitions', () => {
+    const text = MINIMAL.replace('errorcorrelation:\nservice', 'errorcorrelation:\n    error_kinds:\n      - { kind: slow, message_pattern: "(a+)+$" }\nservice');
+
+    expect(() => parseConfigText(text, {})).toThrow(/error_kinds\.0\.message_pattern must not nest repetitions/);
+  });
+});
+
+describe('status_api endpoint', () => {
+  const withStatusApi = (endpoint: string): string =>
+    `${MINIMAL.replace('service:\n', 'service:\n  extensions: [status_api]\n')}\nextensions:\n  status_api:\n    endpoint: "${endpoint}"`;
+
+  it.each(['127.0.0.1:4319', 'localhost:0', '[::1]:4319', '127.1.2.3:80'])('accepts loopback %s', (endpoint) => {
+    expect(parseConfigText(withStatusApi(endpoint), {}).statusApi?.endpoint).toBe(endpoint);
+  });
+
+  it.each(['0.0.0.0:4319', ':4319', '10.0.0.5:4319', 'example.com:4319'])('rejects non-loopback %s', (endpoint) => {
+    expect(() => parseConfigText(withStatusApi(endpoint), {})).toThrow(/must be a loopback address/);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ErrorKindRule } from '../../src/correlation/config.js';
-import { classifyBuiltInErrorKind, classifyErrorKind } from '../../src/correlation/error-classifier.js';
+import { classifyBuiltInErrorKind, classifyErrorKind, MAX_MATCHED_MESSAGE_LENGTH } from '../../src/correlation/error-classifier.js';
 import { span, type SpanSpec } from '../support/span-builder.js';
 
 const failing = (spec: Partial<SpanSpec>): SpanSpec => ({ spanId: 'a1', service: 'relay-router', kind: 'client', status: 'error', ...spec });
@@ -72,6 +72,19 @@ describe('classifyErrorKind', () => {
     const model = span(failing({ system: 'NeuroWeaver', service: 'nw-inference', exception: { type: 'Error', message: 'model x failed' } }));
 
     expect(classifyErrorKind(model, rules)).toBe('model_failure');
+  });
+
+  it('matches message_pattern case-insensitively', () => {
+    const model = span(failing({ system: 'NeuroWeaver', service: 'nw-inference', statusMessage: 'Model weights FAILED to load' }));
+
+    expect(classifyErrorKind(model, rules)).toBe('model_failure');
+  });
+
+  it('tests only the start of a long message', () => {
+    const late = 'x'.repeat(MAX_MATCHED_MESSAGE_LENGTH) + 'model y failed';
+    const model = span(failing({ system: 'NeuroWeaver', service: 'nw-inference', statusMessage: late }));
+
+    expect(classifyErrorKind(model, rules)).toBe('internal');
   });
 
   it('matches error_type against the exception type', () => {

@@ -12,6 +12,7 @@ const SETTINGS: TraceBufferSettings = {
   max_traces: 3,
   max_spans_per_trace: 4,
   max_buffered_spans: 10,
+  max_buffered_bytes: 10_000,
   verdict_cache_size: 2,
 };
 
@@ -172,6 +173,29 @@ describe('TraceBuffer', () => {
       expect(created.consumer.traces[0]?.reason).toBe('complete');
     });
 
+    it('holds a healthy call until its callee reports', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+      const call = { ...bufferSpan({ trace: 1, span: 2, parent: 1 }), kind: 'client' as const };
+
+      buffer.consume([bufferSpan({ trace: 1, span: 1 }), call]);
+      expect(created.consumer.traces).toHaveLength(0);
+
+      buffer.consume([bufferSpan({ trace: 1, span: 3, parent: 2, service: 'router' })]);
+      expect(created.consumer.traces[0]?.reason).toBe('complete');
+    });
+
+    it('releases a database call at once', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+      const query = bufferSpan({ trace: 1, span: 2, parent: 1 });
+      const call = { ...query, kind: 'client' as const, peer: { ...query.peer, dbSystem: 'postgresql' } };
+
+      buffer.consume([bufferSpan({ trace: 1, span: 1 }), call]);
+
+      expect(created.consumer.traces[0]?.reason).toBe('complete');
+    });
+
     it('releases a failed call to a dead callee when quiet', () => {
       const created = createBuffer();
       buffer = created.buffer;
@@ -242,6 +266,29 @@ describe('TraceBuffer', () => {
       expect(result.status).toBe('accepted');
       expect(buffer.snapshot().spansHeld).toBe(12);
       expect(buffer.consume([orphan(2)]).status).toBe('full');
+    });
+
+    it('answers full past max_buffered_bytes', () => {
+      const created = createBuffer({ max_traces: 100, max_spans_per_trace: 100, max_buffered_spans: 100 });
+      buffer = created.buffer;
+      buffer.consume([orphan(1, 2)], 6000);
+
+      const result = buffer.consume([orphan(2)], 6000);
+
+      expect(result).toEqual({ status: 'full' });
+      expect(buffer.snapshot()).toMatchObject({ spansHeld: 1, bytesHeld: 6000, requestsRejectedFull: 1 });
+    });
+
+    it('drops the oldest cached trace past the byte budget', () => {
+      const created = createBuffer({ verdict_cache_size: 100 });
+      buffer = created.buffer;
+      buffer.consume([bufferSpan({ trace: 1, span: 1 })], 6000);
+      buffer.consume([bufferSpan({ trace: 2, span: 1 })], 6000);
+
+      expect(buffer.snapshot()).toMatchObject({ tracesCached: 1, bytesCached: 6000, bytesHeld: 0 });
+
+      buffer.consume([bufferSpan({ trace: 1, span: 2, parent: 1 })], 100);
+      expect(buffer.snapshot()).toMatchObject({ lateSpans: 0, tracesHeld: 1 });
     });
 
     it('accepts again once the buffer drains', () => {

@@ -53,6 +53,26 @@ describe('OtlpReceiver', () => {
   });
 
   describe('shutdown', () => {
+    it('closes a stalled upload after the grace period', async () => {
+      const config = receiverConfigSchema.parse({ protocols: { http: { endpoint: '127.0.0.1:0' } } });
+      const receiver = new OtlpReceiver({ config, sink: new RecordingSink(), metrics: new ReceiverMetrics(), logger: pino({ level: 'silent' }), shutdownGraceMs: 200 });
+      await receiver.start();
+      const [host, port] = (receiver.addresses().http ?? '').split(':');
+      const stalled = httpRequest({ host, port: Number(port), method: 'POST', path: '/v1/traces', headers: { 'content-type': 'application/json', 'content-length': '1000' } });
+      const closedByServer = new Promise<string>((resolve) => {
+        stalled.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+        stalled.on('response', (response) => resolve(`status ${response.statusCode ?? 0}`));
+      });
+      stalled.write('{');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      const startedAt = Date.now();
+      await receiver.shutdown();
+
+      expect(Date.now() - startedAt).toBeLessThan(3000);
+      expect(await closedByServer).toBe('ECONNRESET');
+    });
+
     it('is idempotent and stops accepting requests', async () => {
       harness = await startReceiver();
 
