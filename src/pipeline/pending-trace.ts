@@ -3,8 +3,8 @@ import type { SpanRecord } from '../model/span.js';
 
 /**
  * The spans of one trace while the buffer holds it, with what completeness needs: whether the
- * root span arrived, how many referenced parent spans are still missing, and which failed
- * outgoing calls have no span of their callee yet. All update as each span arrives, so
+ * root span arrived, how many referenced parent spans are still missing, and which outgoing
+ * calls have no span of their callee yet. All update as each span arrives, so
  * checking completeness never rescans the spans.
  */
 export class PendingTrace {
@@ -29,9 +29,9 @@ export class PendingTrace {
   private missingParents = 0;
   private hasRoot = false;
   /**
-   * Outgoing calls with no child yet. A parent id only points up, so the callee's spans are the
-   * one part of a trace that completeness cannot see missing: a failed call without them reads
-   * as a dead callee, and a healthy one leaves the callee's traffic uncounted.
+   * Outgoing calls with no child yet. A parent id only points up, so completeness cannot see
+   * that a callee's spans are missing. Analyzed without them, a failed call reads as a dead
+   * callee, and a healthy one leaves the callee's traffic uncounted.
    */
   private readonly callsAwaitingCallee = new Set<string>();
 

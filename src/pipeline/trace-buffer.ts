@@ -50,7 +50,7 @@ export interface TraceBufferSnapshot {
   /** Traces released early because the buffer held `max_traces`; also in `tracesReleased.evicted`. */
   tracesEvicted: number;
   spansRejected: Record<SpanRejectReason, number>;
-  /** Requests rejected as `full` (nothing kept) because of `max_buffered_spans` or after shutdown. */
+  /** Requests rejected as `full` (nothing kept) because of `max_buffered_spans`, `max_buffered_bytes`, or after shutdown. */
   requestsRejectedFull: number;
   /** Spans accepted for a trace that had already been released. */
   lateSpans: number;

@@ -36,8 +36,8 @@ interface Rejection {
 }
 
 /**
- * Time a client has to send a whole request, headers and body; slower requests get 408 and
- * their connection is closed, so stalled uploads cannot hold memory for long.
+ * Time a client has to send a whole request, headers and body. A slower request gets 408 and
+ * its connection is closed, so a stalled upload cannot hold memory for long.
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
