@@ -110,11 +110,11 @@ describe('error_kinds rules', () => {
     // A replacer function, because a replacement string would read "$'" in a pattern as a special token.
     MINIMAL.replace('errorcorrelation:\nservice', () => `errorcorrelation:\n    error_kinds:\n      - { kind: slow, message_pattern: '${pattern}' }\nservice`);
 
-  it.each(['(a+)+$', '(a|a)*$', '(a|aa)+$', '^(\\w+\\s?)*$'])('rejects the backtracking pattern %s', (pattern) => {
-    expect(() => parseConfigText(withPattern(pattern), {})).toThrow(/error_kinds\.0\.message_pattern must not backtrack worse than quadratically/);
+  it.each(['(a+)+$', '(a|a)*$', '(a|aa)+$', '^(\\w+\\s?)*$', 'model .* failed', '(a|b)*(?=c)'])('rejects the backtracking pattern %s', (pattern) => {
+    expect(() => parseConfigText(withPattern(pattern), {})).toThrow(/error_kinds\.0\.message_pattern must match in linear time/);
   });
 
-  it.each(['model', 'model .* failed', 'timeout|deadline exceeded'])('accepts the pattern %s', (pattern) => {
+  it.each(['model', '^model .* failed', 'model \\S+ failed', 'timeout|deadline exceeded'])('accepts the pattern %s', (pattern) => {
     expect(parseConfigText(withPattern(pattern), {}).errorCorrelation.error_kinds[0]?.message_pattern).toBe(pattern);
   });
 });
