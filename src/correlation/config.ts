@@ -89,9 +89,10 @@ export const errorCorrelationSchema = z.strictObject({
    */
   max_buffered_spans: positiveInteger().default(1_000_000),
   /**
-   * Encoded bytes (after decompression) of the spans held, with the same back-pressure as
-   * `max_buffered_spans`. Analyzed traces kept for late spans have a budget of the same size,
-   * and the oldest is dropped past it. Default 134217728 (128 MiB).
+   * Estimated bytes of the spans held, with the same back-pressure as `max_buffered_spans`.
+   * Each span counts as its share of its request's size after decompression, but at least
+   * 1 KiB. Analyzed traces kept for late spans have a budget of the same size, and the oldest
+   * is dropped past it. Default 134217728 (128 MiB).
    */
   max_buffered_bytes: positiveInteger().default(128 * 1024 * 1024),
   /** Analyzed traces whose verdicts stay cached so late spans join them. Default 10000. */

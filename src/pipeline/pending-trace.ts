@@ -14,7 +14,7 @@ export class PendingTrace {
   firstSpanAtMs: number;
   lastSpanAtMs: number;
   revision = 0;
-  /** Encoded bytes of the spans held, each span counted as an equal share of its request. */
+  /** Estimated bytes of the spans held, as the trace buffer counts them. */
   sizeBytes = 0;
   /** The `consume` call that last moved this trace to the end of the expiry order. */
   batchSequence = -1;

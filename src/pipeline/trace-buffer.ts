@@ -40,7 +40,7 @@ export type SpanRejectReason = 'trace_span_limit' | 'duplicate_span';
 export interface TraceBufferSnapshot {
   tracesHeld: number;
   spansHeld: number;
-  /** Encoded bytes of the spans held, each span counted as an equal share of its request. */
+  /** Estimated bytes of the spans held: each span's share of its request, at least `MIN_SPAN_BYTES`. */
   bytesHeld: number;
   /** Released traces whose spans stay cached for late spans. */
   tracesCached: number;
@@ -73,6 +73,13 @@ const REJECT_MESSAGES: Record<SpanRejectReason, string> = {
 };
 
 const FULL: ConsumeResult = { status: 'full' };
+
+/**
+ * The least a span is counted against `max_buffered_bytes`: a decoded span record with its
+ * resource, attribute and signal objects takes about this much heap even when its encoded form
+ * is a few dozen bytes. An estimate, from the size of the objects `SpanRecord` holds.
+ */
+export const MIN_SPAN_BYTES = 1024;
 
 /**
  * Returns the sweep period: a quarter of `wait_duration`, at most 250 ms and at least 1 ms.
@@ -139,7 +146,8 @@ export class TraceBuffer implements SpanSink {
   }
 
   /**
-   * Adds the spans of one request of `requestBytes` encoded bytes. Returns `full` and keeps
+   * Adds the spans of one request of `requestBytes` encoded bytes, each span counted as its
+   * share of them but at least `MIN_SPAN_BYTES`. Returns `full` and keeps
    * nothing when the spans held would exceed `max_buffered_spans` or `max_buffered_bytes`,
    * counting the whole request before any span is rejected.
    * An empty buffer takes a request of any size, so one request larger than the limit is
@@ -147,8 +155,9 @@ export class TraceBuffer implements SpanSink {
    * Traces that became complete are released before it returns.
    */
   consume(spans: SpanRecord[], requestBytes = 0): ConsumeResult {
+    const bytesPerSpan = spans.length > 0 ? Math.max(requestBytes / spans.length, MIN_SPAN_BYTES) : 0;
     const overSpanLimit = this.spansHeld + spans.length > this.settings.max_buffered_spans;
-    const overByteLimit = this.bytesHeld + requestBytes > this.settings.max_buffered_bytes;
+    const overByteLimit = this.bytesHeld + bytesPerSpan * spans.length > this.settings.max_buffered_bytes;
     if (this.state === 'shut_down' || (this.spansHeld > 0 && (overSpanLimit || overByteLimit))) {
       this.counters.requestsRejectedFull += 1;
       return FULL;
@@ -158,7 +167,6 @@ export class TraceBuffer implements SpanSink {
     this.batchSequence += 1;
     const completed: PendingTrace[] = [];
     const reasons = new Set<SpanRejectReason>();
-    const bytesPerSpan = spans.length > 0 ? requestBytes / spans.length : 0;
     let rejectedSpans = 0;
     for (const span of spans) {
       const rejection = this.addSpan(span, bytesPerSpan, nowMs, completed);

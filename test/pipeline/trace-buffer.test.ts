@@ -2,7 +2,7 @@ import type { SpanRecord } from '../../src/model/span.js';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CompletedTrace, TraceConsumer } from '../../src/pipeline/completed-trace.js';
-import { sweepIntervalMs, TraceBuffer, type TraceBufferSettings } from '../../src/pipeline/trace-buffer.js';
+import { MIN_SPAN_BYTES, sweepIntervalMs, TraceBuffer, type TraceBufferSettings } from '../../src/pipeline/trace-buffer.js';
 import { bufferSpan, traceIdOf } from '../support/buffer-spans.js';
 
 const WAIT_MS = 1000;
@@ -277,6 +277,15 @@ describe('TraceBuffer', () => {
 
       expect(result).toEqual({ status: 'full' });
       expect(buffer.snapshot()).toMatchObject({ spansHeld: 1, bytesHeld: 6000, requestsRejectedFull: 1 });
+    });
+
+    it('counts a tiny span as at least MIN_SPAN_BYTES', () => {
+      const created = createBuffer({ max_traces: 100, max_spans_per_trace: 100, max_buffered_spans: 100 });
+      buffer = created.buffer;
+
+      buffer.consume([2, 3, 4].map((span) => orphan(1, span)), 30);
+
+      expect(buffer.snapshot().bytesHeld).toBe(3 * MIN_SPAN_BYTES);
     });
 
     it('drops the oldest cached trace past the byte budget', () => {
