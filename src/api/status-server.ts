@@ -54,7 +54,7 @@ export class StatusServer {
     return this.listening;
   }
 
-  /** The bound address as host:port, with the real port when 0 was configured. */
+  /** Returns the bound address as host:port, with the real port when 0 was configured. */
   address(): string {
     const bound = this.server.address() as AddressInfo | null;
     if (bound === null) return this.config.endpoint;

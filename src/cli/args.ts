@@ -11,10 +11,10 @@ Options:
   -v, --version       Print the version and exit.
 `;
 
-/** What the command line asks for. */
+/** The command the arguments select. */
 export type CliCommand = { type: 'help' } | { type: 'version' } | { type: 'run'; configPath: string };
 
-/** The command line is invalid; the message says what to change. */
+/** The command line is invalid; the message names what to change. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }

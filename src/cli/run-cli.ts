@@ -14,7 +14,7 @@ function readVersion(): string {
   return packageJson.version;
 }
 
-/** Where the command writes: its usage and errors, and the service's log lines. */
+/** The command's output streams: usage and errors, and the service's log lines. */
 export interface CliOutput {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;

@@ -12,7 +12,7 @@ export function parseDurationMs(text: string): number | undefined {
   return Number(amount) * (UNIT_MS[unit] ?? Number.NaN);
 }
 
-/** A zod schema for a duration string that outputs milliseconds. */
+/** Creates a zod schema that parses a duration string into milliseconds. */
 export function durationMs(options: { allowZero?: boolean } = {}): z.ZodType<number, string> {
   const rule = options.allowZero === true ? 'a duration of zero or more' : 'a positive duration';
   return z.string({ error: `must be ${rule} such as "2s"` }).transform((text, context) => {

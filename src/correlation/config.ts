@@ -84,7 +84,7 @@ export const errorCorrelationSchema = z.strictObject({
   /** Spans kept per trace; later spans of that trace are dropped and counted. Default 1000. */
   max_spans_per_trace: positiveInteger().default(1000),
   /**
-   * Spans held in the buffer at once; past it the receiver answers UNAVAILABLE (gRPC) or 503
+   * Spans held in the buffer at once. Past it the receiver returns UNAVAILABLE (gRPC) or 503
    * (HTTP) so clients back off and retry. Default 1000000.
    */
   max_buffered_spans: positiveInteger().default(1_000_000),
@@ -106,7 +106,7 @@ export type ErrorCorrelationConfig = z.output<typeof errorCorrelationSchema>;
 export type ErrorKindRule = ErrorCorrelationConfig['error_kinds'][number];
 export type IncidentsConfig = ErrorCorrelationConfig['incidents'];
 
-/** The default settings, as an empty `processors.errorcorrelation` section gives them. */
+/** Returns the default settings, as an empty `processors.errorcorrelation` section gives them. */
 export function createDefaultErrorCorrelationConfig(): ErrorCorrelationConfig {
   return errorCorrelationSchema.parse({});
 }

@@ -61,7 +61,7 @@ export class CorrelationStage implements TraceConsumer {
     this.tracker.record(verdict);
   }
 
-  /** The verdict of a recently analyzed trace. */
+  /** Returns the verdict of a recently analyzed trace. */
   verdict(traceId: string): Verdict | undefined {
     return this.verdicts.get(traceId);
   }

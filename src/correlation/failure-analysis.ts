@@ -27,7 +27,7 @@ interface RankedBlame extends Blame {
  * Finds where the failures of a trace started, given which spans failed (`failed[i]` is 1
  * for a failed span):
  * - a failed span whose parent did not fail, or whose parent is itself handled, is `handled`,
- *   because its caller carried on (a retry or fallback that succeeded); internal spans left
+ *   because its caller carried on (a retry or fallback that succeeded). Internal spans left
  *   UNSET are looked through to the span above them;
  * - any other failed span with a failed child is `propagated`;
  * - any other failed span is where a failure started, and is blamed (see `blameFailedSpan`).
@@ -91,7 +91,7 @@ function markHandledFailures(
 }
 
 /**
- * An internal span that ended with status UNSET and no error signal says nothing about
+ * An internal span that ended with status UNSET and no error signal tells nothing about
  * whether its caller handled a failure below it (instrumentation often leaves such spans
  * UNSET while the error propagates), so the handled rule looks through it to the span above.
  */

@@ -429,7 +429,7 @@ export class IncidentTracker {
 
   /**
    * Returns a copy of an active incident with the group's current fingerprints, operations,
-   * path and samples; a restored incident keeps its stored ones until its group counts a failure.
+   * path and samples. A restored incident keeps its stored ones until its group counts a failure.
    */
   private describe(active: ActiveIncident): Incident {
     const { incident, group } = active;

@@ -49,7 +49,7 @@ export interface Incident {
  */
 export type ResolveReason = 'quiet' | 'recovered' | 'manual' | 'withdrawn';
 
-/** What happened to an incident; listeners receive a copy of the incident after the change. */
+/** A change to an incident. Listeners receive a copy of the incident after the change. */
 export type IncidentChange =
   | { type: 'opened'; incident: Incident }
   | { type: 'updated'; incident: Incident }

@@ -14,7 +14,7 @@ export class LatencyWindow {
     this.count = Math.min(this.count + 1, this.samples.length);
   }
 
-  /** The nearest-rank percentiles of the samples held, in ms; undefined values when empty. */
+  /** Returns the nearest-rank percentiles of the samples held, in ms, or undefined values when empty. */
   percentiles(): { p50Ms: number | undefined; p99Ms: number | undefined; samples: number } {
     if (this.count === 0) return { p50Ms: undefined, p99Ms: undefined, samples: 0 };
     const sorted = this.samples.slice(0, this.count).sort();

@@ -6,7 +6,7 @@ import type { PathHop } from './verdict.js';
 const MAX_ADDRESSES = 10_000;
 
 /**
- * Learns which service listens at which `host:port` from the server spans it sees, so the
+ * Learns which service listens at which `host:port` from the server spans it receives, so the
  * analyzer can name a dead callee by the address its callers used. Only addresses that
  * services report about themselves are learned; nothing here is ever called.
  */
@@ -42,7 +42,7 @@ export class ServiceDirectory implements KnownServices {
   }
 }
 
-/** The `host:port` a server span reports for itself: `server.*`, or the older `net.host.*`. */
+/** Returns the `host:port` a server span reports for itself: `server.*`, or the older `net.host.*`. */
 function selfAddress(span: SpanRecord): string | undefined {
   const host = span.attributes['server.address'] ?? span.attributes['net.host.name'];
   const port = span.attributes['server.port'] ?? span.attributes['net.host.port'];

@@ -56,7 +56,7 @@ export interface ExceptionInfo {
 }
 
 /**
- * Where a client, producer or database span points to, from the peer attributes of the
+ * The peer a client, producer or database span points to, from the peer attributes of the
  * semantic conventions. Every field is empty when the span does not carry it.
  */
 export interface PeerInfo {

@@ -4,7 +4,7 @@ import type { SpanRecord } from '../model/span.js';
  * The outcome of handing spans to the next stage.
  *
  * - `accepted`: the sink took the spans except `rejectedSpans` of them (for example spans over
- *   a per-trace limit), and `rejectReason` says why; the receiver reports them to the sender
+ *   a per-trace limit), and `rejectReason` gives the reason; the receiver reports them to the sender
  *   as a partial success.
  * - `full`: the sink took none of them because it is out of room; the receiver answers with a
  *   retryable error so the sender backs off and sends the whole request again.

@@ -72,7 +72,7 @@ service:
     traces: { receivers: [otlp], processors: [errorcorrelation] }
 `;
 
-/** One failing trace in OTLP/JSON: RelayCore's router calls NeuroWeaver's model, which fails. */
+/** Builds one failing trace in OTLP/JSON, in which RelayCore's router calls NeuroWeaver's failing model. */
 function failingTrace(traceId: string): unknown {
   const resource = (service: string, system: string): unknown => ({
     attributes: [
