@@ -18,3 +18,15 @@ export interface StatusSource {
   /** Every service and dependency seen, with calls and errors per edge. */
   serviceGraph(): unknown;
 }
+
+/**
+ * What the status API serves at `/metrics`: Prometheus text rendered on demand, and the
+ * histogram of the API's own request latency.
+ */
+export interface MetricsEndpoint {
+  /** The Content-Type of the rendered text, for example `text/plain; version=0.0.4; charset=utf-8`. */
+  readonly contentType: string;
+  render(): Promise<string>;
+  /** Records one finished API request; `route` is the route pattern, not the raw path. */
+  observeRequest(route: string, method: string, statusCode: number, durationSeconds: number): void;
+}
