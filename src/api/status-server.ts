@@ -2,43 +2,58 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { joinHostPort, parseEndpoint } from '../config/endpoint.js';
-import type { IncidentState } from '../correlation/incident.js';
+import { IncidentNotFoundError, IncidentResolvedError } from '../correlation/incident-tracker.js';
+import { ApiError } from './api-error.js';
+import { apiRoutes } from './api-routes.js';
 import type { StatusApiConfig } from './config.js';
-import type { IncidentFilter, StatusSource } from './status-source.js';
+import { EventStreamHub } from './event-stream.js';
+import { sendJson } from './json-io.js';
+import { JwtAuthenticator, type Principal } from './jwt-authenticator.js';
+import { checkQuery, Router, type HttpMethod, type RouteMatch } from './router.js';
+import { StaticFiles } from './static-files.js';
+import { RecoveryNotConfiguredError, type MetricsEndpoint, type StatusSource } from './status-source.js';
 
-const INCIDENT_STATES: readonly IncidentState[] = ['open', 'mitigating', 'escalated', 'resolved'];
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const TRACE_PATH = /^\/api\/v1\/traces\/([^/]+)$/;
+/** The route label of requests that matched no route, for request metrics. */
+const UNMATCHED_ROUTE = 'unmatched';
 
-/** A request the API cannot serve; carries the HTTP status and a message for the client. */
-class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
+export interface StatusServerOptions {
+  /** The Prometheus endpoint served at `/metrics`, which also records every request. Without it there is no `/metrics`. */
+  metrics?: MetricsEndpoint;
+  /** The dashboard's built files; default `dashboard/dist/` at the repository root. */
+  dashboardDirectory?: string;
 }
 
 /**
- * The read-only status API: JSON over HTTP on the `status_api` endpoint.
- * `GET /api/v1/status`, `GET /api/v1/incidents`, `GET /api/v1/traces/{traceId}`,
- * `GET /api/v1/service-graph`.
+ * The status API: JSON over HTTP on the `status_api` endpoint, an event stream, `/metrics`
+ * and the dashboard's files. Each request is matched to a route, then its bearer token and
+ * role are checked (when auth is configured and the route is not open), then its query
+ * parameters, then the route's handler runs. The routes are listed in `api-routes.ts`.
  */
 export class StatusServer {
   private readonly server: Server;
   private readonly logger: Logger;
+  private readonly router: Router;
+  private readonly events: EventStreamHub;
+  private readonly authenticator: JwtAuthenticator | undefined;
+  private readonly metrics: MetricsEndpoint | undefined;
   private listening: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
     private readonly config: StatusApiConfig,
-    private readonly source: StatusSource,
+    source: StatusSource,
     logger: Logger,
+    options: StatusServerOptions = {},
   ) {
     this.logger = logger.child({ component: 'status_api' });
-    this.server = createServer((request, response) => this.handle(request, response));
+    this.metrics = options.metrics;
+    this.events = new EventStreamHub(source, logger);
+    this.authenticator = config.auth === undefined ? undefined : new JwtAuthenticator(config.auth.jwt, config.auth.key);
+    const staticFiles = new StaticFiles(options.dashboardDirectory);
+    this.router = new Router(apiRoutes({ config, source, events: this.events, staticFiles, metrics: options.metrics, logger: this.logger }));
+    this.server = createServer((request, response) => {
+      void this.handle(request, response);
+    });
   }
 
   /** Starts listening; resolves once bound. Calling it again returns the same promise. */
@@ -48,6 +63,8 @@ export class StatusServer {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
+        this.events.start();
+        this.logger.info({ endpoint: this.address(), auth: this.config.auth === undefined ? 'none' : 'jwt' }, 'status api listening');
         resolve();
       });
     });
@@ -61,9 +78,15 @@ export class StatusServer {
     return joinHostPort(bound.address, bound.port);
   }
 
-  /** Stops accepting connections and closes idle ones. Idempotent. */
+  /** Returns every route's method and pattern. */
+  routes(): { method: HttpMethod; pattern: string }[] {
+    return this.router.list();
+  }
+
+  /** Ends event streams, stops accepting connections and closes idle ones. Idempotent. */
   shutdown(): Promise<void> {
     this.closing ??= new Promise((resolve) => {
+      this.events.shutdown();
       if (!this.server.listening) {
         resolve();
         return;
@@ -74,77 +97,59 @@ export class StatusServer {
     return this.closing;
   }
 
-  private handle(request: IncomingMessage, response: ServerResponse): void {
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const startedAt = process.hrtime.bigint();
+    let routeLabel = UNMATCHED_ROUTE;
+    response.once('close', () => {
+      const durationSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+      this.metrics?.observeRequest(routeLabel, request.method ?? '', response.statusCode, durationSeconds);
+    });
+
     try {
-      const body = this.route(request);
-      sendJson(response, 200, body);
+      const url = new URL(request.url ?? '/', 'http://status.invalid');
+      const match = this.router.match(request.method ?? '', url.pathname);
+      routeLabel = match.route.pattern;
+      await this.dispatch(match, request, response, url);
     } catch (error) {
-      if (error instanceof ApiError) {
-        sendJson(response, error.statusCode, { error: error.message });
-        return;
-      }
-      this.logger.error({ err: error, url: request.url }, 'status request failed');
-      sendJson(response, 500, { error: 'internal error; see the Faultline log' });
+      this.sendError(request, response, error);
     }
   }
 
-  private route(request: IncomingMessage): unknown {
-    const url = new URL(request.url ?? '/', 'http://status.invalid');
-    if (request.method !== 'GET') {
-      throw new ApiError(405, `method ${request.method ?? ''} is not allowed; the status API is read-only and takes GET`);
-    }
+  private async dispatch(match: RouteMatch, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const { route, params } = match;
+    const principal = await this.authenticate(request, route.access);
+    checkQuery(route, url);
 
-    if (url.pathname === '/api/v1/status') return this.source.status();
-    if (url.pathname === '/api/v1/incidents') return { incidents: this.source.incidents(readIncidentFilter(url)) };
-    if (url.pathname === '/api/v1/service-graph') return this.source.serviceGraph();
-
-    const traceMatch = TRACE_PATH.exec(url.pathname);
-    if (traceMatch !== null) return this.traceVerdict(traceMatch[1] ?? '');
-
-    throw new ApiError(404, `no route for ${url.pathname}; see /api/v1/status, /api/v1/incidents, /api/v1/traces/{traceId}, /api/v1/service-graph`);
+    const reply = await route.handle({ request, response, url, params, principal });
+    if (reply.kind === 'json') sendJson(response, reply.statusCode, reply.body);
   }
 
-  private traceVerdict(rawTraceId: string): unknown {
-    const traceId = decodeURIComponent(rawTraceId).toLowerCase();
-    if (!TRACE_ID.test(traceId)) {
-      throw new ApiError(400, `trace id must be 32 hex characters, got ${JSON.stringify(rawTraceId)}`);
-    }
-    const verdict = this.source.verdict(traceId);
-    if (verdict === undefined) {
-      throw new ApiError(404, `no verdict for trace ${traceId}; it was not seen, is still buffered, or left the verdict cache`);
-    }
-    return verdict;
-  }
-}
-
-function readIncidentFilter(url: URL): IncidentFilter {
-  const filter: IncidentFilter = {};
-  for (const key of url.searchParams.keys()) {
-    if (key !== 'state' && key !== 'system' && key !== 'service') {
-      throw new ApiError(400, `unknown query parameter ${JSON.stringify(key)}; use state, system or service`);
-    }
+  private async authenticate(request: IncomingMessage, access: 'open' | 'viewer' | 'operator'): Promise<Principal | undefined> {
+    if (this.authenticator === undefined || access === 'open') return undefined;
+    const principal = await this.authenticator.authenticate(request.headers.authorization);
+    this.authenticator.authorize(principal, access);
+    return principal;
   }
 
-  const state = url.searchParams.get('state');
-  if (state !== null) {
-    if (!(INCIDENT_STATES as readonly string[]).includes(state)) {
-      throw new ApiError(400, `state must be one of ${INCIDENT_STATES.join(', ')}, got ${JSON.stringify(state)}`);
+  private sendError(request: IncomingMessage, response: ServerResponse, error: unknown): void {
+    if (response.headersSent) {
+      this.logger.warn({ err: error, url: request.url }, 'status response failed after its headers were sent');
+      response.destroy();
+      return;
     }
-    filter.state = state as IncidentState;
+    if (error instanceof ApiError) {
+      sendJson(response, error.statusCode, { error: error.message }, error.headers);
+      return;
+    }
+    if (error instanceof IncidentNotFoundError) {
+      sendJson(response, 404, { error: `${error.message}; it never existed or was resolved long enough ago to be dropped` });
+      return;
+    }
+    if (error instanceof IncidentResolvedError || error instanceof RecoveryNotConfiguredError) {
+      sendJson(response, 409, { error: error.message });
+      return;
+    }
+    this.logger.error({ err: error, url: request.url }, 'status request failed');
+    sendJson(response, 500, { error: 'internal error; see the Faultline log' });
   }
-  const system = url.searchParams.get('system');
-  if (system !== null) filter.system = system;
-  const service = url.searchParams.get('service');
-  if (service !== null) filter.service = service;
-  return filter;
-}
-
-function sendJson(response: ServerResponse, statusCode: number, body: unknown): void {
-  const text = JSON.stringify(body, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
-  response.writeHead(statusCode, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  response.end(text);
 }

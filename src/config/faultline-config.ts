@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { statusApiSchema, type StatusApiConfig } from '../api/config.js';
+import { alertmanagerSchema, type AlertmanagerConfig } from '../alerting/config.js';
+import { parseStatusApiConfig, type StatusApiConfig } from '../api/config.js';
 import { errorCorrelationSchema, type ErrorCorrelationConfig } from '../correlation/config.js';
+import { parseExporters, type ExporterConfig } from '../exporter/config.js';
 import { receiverConfigSchema, type ReceiverConfig } from '../receiver/config.js';
 import { recoverySchema, type RecoveryConfig } from '../recovery/config.js';
 import { ConfigError, parseSection } from './errors.js';
@@ -16,7 +18,7 @@ import { expandEnv } from './expand-env.js';
 
 const RECEIVER_TYPES = ['otlp'] as const;
 const PROCESSOR_TYPES = ['errorcorrelation'] as const;
-const EXTENSION_TYPES = ['status_api', 'recovery'] as const;
+const EXTENSION_TYPES = ['status_api', 'recovery', 'alertmanager'] as const;
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 
 const componentList = z.array(z.string({ error: 'must be a list of component names' }), {
@@ -61,6 +63,10 @@ export interface FaultlineConfig {
   statusApi: StatusApiConfig | undefined;
   /** Undefined when `service.extensions` does not list `recovery`. */
   recovery: RecoveryConfig | undefined;
+  /** Undefined when `service.extensions` does not list `alertmanager`. */
+  alertmanager: AlertmanagerConfig | undefined;
+  /** The exporters `service.pipelines.traces.exporters` lists, in its order; empty when it lists none. */
+  exporters: ExporterConfig[];
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -87,10 +93,10 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.e
   if (typeof document !== 'object' || Array.isArray(document)) {
     throw new ConfigError(`${source} must be a YAML map with receivers, processors, exporters, extensions and service`);
   }
-  return buildConfig(expandEnv(document, env));
+  return buildConfig(expandEnv(document, env), env);
 }
 
-function buildConfig(input: unknown): FaultlineConfig {
+function buildConfig(input: unknown, env: NodeJS.ProcessEnv): FaultlineConfig {
   const document = parseSection(documentSchema, input, '');
   const pipeline = document.service.pipelines.traces;
   const problems: string[] = [];
@@ -98,9 +104,6 @@ function buildConfig(input: unknown): FaultlineConfig {
   checkTypes(problems, 'receivers', Object.keys(document.receivers), RECEIVER_TYPES);
   checkTypes(problems, 'processors', Object.keys(document.processors), PROCESSOR_TYPES);
   checkTypes(problems, 'extensions', Object.keys(document.extensions), EXTENSION_TYPES);
-  for (const name of Object.keys(document.exporters)) {
-    problems.push(`exporters.${name} is not supported: this version of Faultline has no exporters`);
-  }
   checkReferences(problems, 'service.pipelines.traces.receivers', pipeline.receivers, 'receivers', document.receivers);
   checkReferences(problems, 'service.pipelines.traces.processors', pipeline.processors, 'processors', document.processors);
   checkReferences(problems, 'service.pipelines.traces.exporters', pipeline.exporters, 'exporters', document.exporters);
@@ -114,16 +117,20 @@ function buildConfig(input: unknown): FaultlineConfig {
     parseSection(errorCorrelationSchema, document.processors['errorcorrelation'], 'processors.errorcorrelation'),
   );
   const statusApi = document.service.extensions.includes('status_api')
-    ? collectProblems(problems, () => parseSection(statusApiSchema, document.extensions['status_api'], 'extensions.status_api'))
+    ? collectProblems(problems, () => parseStatusApiConfig(document.extensions['status_api'], 'extensions.status_api', env))
     : undefined;
+  const exporters = collectProblems(problems, () => parseExporters(document.exporters, pipeline.exporters));
   const recovery = document.service.extensions.includes('recovery')
     ? collectProblems(problems, () => parseSection(recoverySchema, document.extensions['recovery'], 'extensions.recovery'))
+    : undefined;
+  const alertmanager = document.service.extensions.includes('alertmanager')
+    ? collectProblems(problems, () => parseSection(alertmanagerSchema, document.extensions['alertmanager'], 'extensions.alertmanager'))
     : undefined;
 
   if (problems.length > 0 || receiver === undefined || errorCorrelation === undefined) {
     throw new ConfigError(problems.join('\n'));
   }
-  return { receiver, errorCorrelation, statusApi, recovery, logLevel: document.service.telemetry.logs.level };
+  return { receiver, errorCorrelation, statusApi, recovery, alertmanager, exporters: exporters ?? [], logLevel: document.service.telemetry.logs.level };
 }
 
 /** Runs one section's parse, adding its ConfigError to `problems` so every section is reported at once. */

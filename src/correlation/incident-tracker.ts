@@ -3,6 +3,7 @@ import { BoundedMap } from './bounded-map.js';
 import type { IncidentsConfig } from './config.js';
 import type { Incident, IncidentChange, IncidentListener, IncidentState, ResolveReason } from './incident.js';
 import { type GroupedFailure, groupKeyOf, groupRootCauseOf, IncidentGroup } from './incident-group.js';
+import { IncidentOrder, type IncidentPosition, type OrderedIncident } from './incident-order.js';
 import { ServiceGraph, type ServiceGraphSnapshot } from './service-graph.js';
 import { TrafficCounter, type TrafficSummary } from './traffic-counter.js';
 import type { EdgeTraffic, RootCauseCandidate, ServiceTraffic, Verdict } from './verdict.js';
@@ -51,6 +52,39 @@ export interface IncidentFilter {
   state?: IncidentState;
   system?: string;
   service?: string;
+  /** Only incidents opened at or after this time, in Unix milliseconds. */
+  openedSinceMs?: number;
+}
+
+function matchesEntry(entry: OrderedIncident, filter: IncidentFilter): boolean {
+  return (
+    (filter.openedSinceMs === undefined || entry.openedAtMs >= filter.openedSinceMs) &&
+    (filter.system === undefined || entry.system === filter.system) &&
+    (filter.service === undefined || entry.service === filter.service) &&
+    (filter.state === undefined || entry.incident.state === filter.state)
+  );
+}
+
+/** One page of incidents, newest first; `next` is where the following page starts, if any. */
+export interface IncidentPage {
+  incidents: Incident[];
+  next: IncidentPosition | undefined;
+}
+
+/** Incident counts without copying incidents, for the status summary. */
+export interface IncidentCounts {
+  byState: Record<IncidentState, number>;
+  /** Unresolved incidents by root-cause system. */
+  activeBySystem: Record<string, number>;
+}
+
+function matchesFilter(incident: Incident, filter: IncidentFilter): boolean {
+  return (
+    (filter.state === undefined || incident.state === filter.state) &&
+    (filter.system === undefined || incident.rootCause.system === filter.system) &&
+    (filter.service === undefined || incident.rootCause.service === filter.service) &&
+    (filter.openedSinceMs === undefined || incident.openedAtMs >= filter.openedSinceMs)
+  );
 }
 
 /** How often the sweep timer resolves quiet incidents and sends held-back updates. */
@@ -84,6 +118,10 @@ interface ActiveIncident {
   quietSinceMs: number;
   lastUpdateSentAtMs: number;
   updateHeldBack: boolean;
+  /** The ranked root-cause candidates of the latest failing verdict counted for the incident. */
+  rootCauseCandidates: RootCauseCandidate[];
+  /** The incident's place in `order`. */
+  orderEntry: OrderedIncident;
 }
 
 function copyIncident(incident: Incident): Incident {
@@ -113,6 +151,12 @@ export class IncidentTracker {
   private readonly active = new Map<string, ActiveIncident>();
   /** Resolved incidents, oldest first, at most `max_resolved`. */
   private readonly resolved: BoundedMap<string, Incident>;
+  /** The latest root-cause candidates of each incident in `resolved`, dropped with it. */
+  private readonly resolvedCandidates: BoundedMap<string, RootCauseCandidate[]>;
+  /** Every incident in `active` and `resolved` by opening time. */
+  private readonly order = new IncidentOrder();
+  /** The order entries of `resolved`, oldest first, so the one `resolved` drops is marked dropped too. */
+  private readonly resolvedEntries: OrderedIncident[] = [];
   /** Recently counted traces, oldest first. */
   private readonly contributions: BoundedMap<string, TraceContribution>;
   private readonly queuedChanges: IncidentChange[] = [];
@@ -127,6 +171,7 @@ export class IncidentTracker {
     this.listeners = options.listeners;
     this.logger = options.logger.child({ component: 'incident_tracker' });
     this.resolved = new BoundedMap(options.settings.max_resolved);
+    this.resolvedCandidates = new BoundedMap(options.settings.max_resolved);
     this.contributions = new BoundedMap(options.rememberedTraces ?? DEFAULT_REMEMBERED_TRACES);
     this.trafficCounter = new TrafficCounter(options.settings.window);
   }
@@ -202,7 +247,8 @@ export class IncidentTracker {
 
       group.incidentId = stored.id;
       this.groups.set(group.key, group);
-      this.active.set(stored.id, { incident: copyIncident(stored), group, quietSinceMs: nowMs, lastUpdateSentAtMs: nowMs, updateHeldBack: false });
+      const incident = copyIncident(stored);
+      this.active.set(stored.id, { incident, group, quietSinceMs: nowMs, lastUpdateSentAtMs: nowMs, updateHeldBack: false, rootCauseCandidates: [], orderEntry: this.order.add(incident) });
       this.logger.info({ incidentId: stored.id, state: stored.state, key: group.key }, 'incident restored');
     }
   }
@@ -218,14 +264,66 @@ export class IncidentTracker {
   /** Returns copies of the matching incidents, most recently opened first. */
   list(filter: IncidentFilter = {}): Incident[] {
     const all = [...[...this.active.values()].map((active) => this.describe(active)), ...[...this.resolved.values()].map(copyIncident)];
-    return all
-      .filter(
-        (incident) =>
-          (filter.state === undefined || incident.state === filter.state) &&
-          (filter.system === undefined || incident.rootCause.system === filter.system) &&
-          (filter.service === undefined || incident.rootCause.service === filter.service),
-      )
-      .sort((left, right) => right.openedAtMs - left.openedAtMs);
+    return all.filter((incident) => matchesFilter(incident, filter)).sort((left, right) => right.openedAtMs - left.openedAtMs);
+  }
+
+  /**
+   * Returns up to `limit` matching incidents, newest first, starting after `after` (the `next`
+   * of the previous page). It reads incidents in place and copies only the ones it returns.
+   */
+  page(filter: IncidentFilter, limit: number, after?: IncidentPosition): IncidentPage {
+    const incidents: Incident[] = [];
+    for (let index = this.order.indexAfter(after); index >= 0; index -= 1) {
+      const entry = this.order.at(index);
+      if (entry === undefined || entry.dropped || !matchesEntry(entry, filter)) continue;
+      if (incidents.length === limit) return { incidents, next: this.positionOf(incidents.at(-1)) };
+      incidents.push(this.get(entry.id) ?? copyIncident(entry.incident));
+    }
+    return { incidents, next: undefined };
+  }
+
+  /** Counts incidents by state, and unresolved ones by root-cause system. */
+  countIncidents(): IncidentCounts {
+    const byState: Record<IncidentState, number> = { open: 0, mitigating: 0, escalated: 0, resolved: this.resolved.size };
+    const activeBySystem: Record<string, number> = {};
+    for (const { incident } of this.active.values()) {
+      byState[incident.state] += 1;
+      activeBySystem[incident.rootCause.system] = (activeBySystem[incident.rootCause.system] ?? 0) + 1;
+    }
+    return { byState, activeBySystem };
+  }
+
+  /** Returns the ranked root-cause candidates of the latest failing verdict counted for the incident; [] when unknown. */
+  rootCauseCandidates(id: string): RootCauseCandidate[] {
+    const candidates = this.active.get(id)?.rootCauseCandidates ?? this.resolvedCandidates.get(id) ?? [];
+    return candidates.map((candidate) => ({ ...candidate }));
+  }
+
+  /**
+   * Records who acknowledged an unresolved incident and sends `acknowledged`. The first
+   * acknowledgement stays; acknowledging again changes nothing. Throws IncidentNotFoundError
+   * or IncidentResolvedError.
+   */
+  acknowledge(id: string, by: string): Incident {
+    const active = this.activeOrThrow(id);
+    if (active.incident.acknowledged !== undefined) return this.describe(active);
+
+    active.incident.acknowledged = { by, atMs: Date.now() };
+    const incident = this.describe(active);
+    this.logger.info({ incidentId: id, by }, 'incident acknowledged');
+    this.emit({ type: 'acknowledged', incident });
+    return incident;
+  }
+
+  /** Returns the traffic in the current window of every service in the service graph. */
+  trafficSummaries(): TrafficSummary[] {
+    const nowMs = Date.now();
+    const summaries: TrafficSummary[] = [];
+    for (const node of this.graph.snapshot().nodes) {
+      const summary = this.trafficCounter.summary(node.service, node.system, nowMs);
+      if (summary !== undefined) summaries.push(summary);
+    }
+    return summaries;
   }
 
   /** Returns copies of the incidents not yet resolved (open, mitigating or escalated), oldest first. */
@@ -279,6 +377,16 @@ export class IncidentTracker {
     return this.trafficCounter.summaries(service, Date.now(), system);
   }
 
+  /**
+   * Returns the id of the incident that the trace's counted verdict added a failing trace to,
+   * or undefined when it counted toward none (healthy, or its group has no incident yet).
+   * Meant to be called right after `record`, because a group that opens an incident later
+   * reports that incident for its earlier traces too.
+   */
+  incidentIdOf(traceId: string): string | undefined {
+    return this.contributions.get(traceId)?.failure?.group.incidentId;
+  }
+
   private count(verdict: Verdict, nowMs: number): TraceContribution {
     const top = verdict.outcome === 'failed' ? verdict.rootCauses[0] : undefined;
     const services = servicesOf(verdict, top);
@@ -314,9 +422,10 @@ export class IncidentTracker {
       active.incident.failingTraces += 1;
       active.incident.lastSeenAtMs = nowMs;
       active.incident.errorRatio = this.errorRatioOf(group, nowMs);
+      active.rootCauseCandidates = verdict.rootCauses;
       this.noteUpdate(active, nowMs);
     } else {
-      this.openIfDue(group, nowMs);
+      this.openIfDue(group, nowMs, verdict.rootCauses);
     }
     return { group, grouped };
   }
@@ -341,7 +450,7 @@ export class IncidentTracker {
   }
 
   /** Opens an incident on the group when its failing traces and error ratio reach the thresholds. */
-  private openIfDue(group: IncidentGroup, nowMs: number): void {
+  private openIfDue(group: IncidentGroup, nowMs: number, rootCauseCandidates: RootCauseCandidate[]): void {
     const failingTraces = group.failingTraces.sum(nowMs);
     if (failingTraces < this.settings.min_traces) return;
     const errorRatio = this.errorRatioOf(group, nowMs);
@@ -349,25 +458,28 @@ export class IncidentTracker {
 
     this.incidentCounter += 1;
     const id = `inc-${nowMs}-${this.incidentCounter}`;
+    const incident: Incident = {
+      id,
+      key: group.key,
+      state: 'open',
+      rootCause: { ...group.rootCause, operations: [] },
+      fingerprints: [],
+      propagationPath: [],
+      openedAtMs: nowMs,
+      lastSeenAtMs: nowMs,
+      resolvedAtMs: undefined,
+      failingTraces,
+      errorRatio,
+      sampleTraceIds: [],
+    };
     const active: ActiveIncident = {
-      incident: {
-        id,
-        key: group.key,
-        state: 'open',
-        rootCause: { ...group.rootCause, operations: [] },
-        fingerprints: [],
-        propagationPath: [],
-        openedAtMs: nowMs,
-        lastSeenAtMs: nowMs,
-        resolvedAtMs: undefined,
-        failingTraces,
-        errorRatio,
-        sampleTraceIds: [],
-      },
+      incident,
       group,
       quietSinceMs: nowMs,
       lastUpdateSentAtMs: nowMs,
       updateHeldBack: false,
+      rootCauseCandidates,
+      orderEntry: this.order.add(incident),
     };
     group.incidentId = id;
     this.active.set(id, active);
@@ -414,10 +526,22 @@ export class IncidentTracker {
     this.active.delete(incident.id);
     if (this.groups.get(active.group.key) === active.group) this.groups.delete(active.group.key);
     this.resolved.set(incident.id, incident);
+    this.resolvedCandidates.set(incident.id, active.rootCauseCandidates);
+    active.orderEntry.incident = incident;
+    this.resolvedEntries.push(active.orderEntry);
+    // `resolved` dropped its oldest entry in the same order; mark it dropped here too.
+    while (this.resolvedEntries.length > this.settings.max_resolved) {
+      const dropped = this.resolvedEntries.shift();
+      if (dropped !== undefined) this.order.drop(dropped);
+    }
 
     this.logger.debug({ incidentId: incident.id, reason, failingTraces: incident.failingTraces }, 'incident resolved');
     this.emit({ type: 'resolved', incident: copyIncident(incident), reason });
     return copyIncident(incident);
+  }
+
+  private positionOf(incident: Incident | undefined): IncidentPosition | undefined {
+    return incident === undefined ? undefined : { openedAtMs: incident.openedAtMs, id: incident.id };
   }
 
   private activeOrThrow(id: string): ActiveIncident {

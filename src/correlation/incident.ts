@@ -38,6 +38,14 @@ export interface Incident {
   errorRatio: number;
   /** Up to a few recent failing trace ids, newest last. */
   sampleTraceIds: string[];
+  /** The acknowledgement (who and when); absent until someone acknowledges the incident. */
+  acknowledged?: IncidentAcknowledgement;
+}
+
+/** An operator's acknowledgement: `by` is the user (a token's subject), `atMs` Unix milliseconds. */
+export interface IncidentAcknowledgement {
+  by: string;
+  atMs: number;
 }
 
 /**
@@ -54,7 +62,8 @@ export type IncidentChange =
   | { type: 'opened'; incident: Incident }
   | { type: 'updated'; incident: Incident }
   | { type: 'state_changed'; incident: Incident; from: IncidentState }
-  | { type: 'resolved'; incident: Incident; reason: ResolveReason };
+  | { type: 'resolved'; incident: Incident; reason: ResolveReason }
+  | { type: 'acknowledged'; incident: Incident };
 
 /** Receives incident changes, in the order they happen. */
 export interface IncidentListener {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Incident, IncidentChange, IncidentListener } from '../correlation/incident.js';
 import { AuditStore } from '../store/audit-store.js';
-import type { StoredRecovery } from '../store/audit-store.js';
+import type { AuditListener, AuditRecord, StoredRecovery } from '../store/audit-store.js';
 import { SelfTracing } from '../telemetry/self-tracing.js';
 import type { RecoverySpan } from '../telemetry/self-tracing.js';
 import { ActionRateLimiter } from './action-rate-limiter.js';
@@ -55,7 +55,19 @@ export interface RecoveryEngineOptions {
 interface RunningRecovery {
   promise: Promise<RecoveryResult>;
   abort: AbortController;
+  run: RecoveryRun;
 }
+
+/**
+ * The state of an incident's recovery, for the status API:
+ * - `idle`: no recovery was started for the incident;
+ * - `running`: a recovery runs now; `currentStep` is the step executing or being verified;
+ * - `done`: the last recovery finished (recovered, escalated or ended).
+ */
+export type IncidentRecoveryState =
+  | { state: 'idle'; currentStep: null }
+  | { state: 'running'; currentStep: { policy: string; step: number; action: string; target: string } | null }
+  | { state: 'done'; currentStep: null };
 
 /** A recovery run in progress: what it acts on and the state that is stored after each step. */
 interface RecoveryRun {
@@ -134,6 +146,29 @@ export class RecoveryEngine implements IncidentListener {
       recoveriesRunning: this.running.size,
       breakers,
     });
+  }
+
+  /** Returns the state of the incident's recovery; `done` and `idle` are read from the audit store. */
+  recoveryState(incidentId: string): IncidentRecoveryState {
+    const running = this.running.get(incidentId);
+    if (running !== undefined) {
+      const { progress, policy } = running.run.stored;
+      const stepIndex = progress.status === 'executing' || progress.status === 'verifying' ? progress.stepIndex : undefined;
+      const step = stepIndex === undefined ? undefined : running.run.policy.steps[stepIndex];
+      if (stepIndex === undefined || step === undefined) return { state: 'running', currentStep: null };
+      return { state: 'running', currentStep: { policy, step: stepIndex, action: step.action, target: step.target } };
+    }
+    return this.store.getRecovery(incidentId) === undefined ? { state: 'idle', currentStep: null } : { state: 'done', currentStep: null };
+  }
+
+  /** Returns the incident's audit records, oldest first. */
+  recoveryHistory(incidentId: string): AuditRecord[] {
+    return this.store.records(incidentId);
+  }
+
+  /** Adds a listener that receives every audit record written from now on. */
+  addAuditListener(listener: AuditListener): void {
+    this.store.addListener(listener);
   }
 
   /** Returns the client of a configured target, for health checks on demand and breaker state. */
@@ -224,7 +259,7 @@ export class RecoveryEngine implements IncidentListener {
       })
       .finally(() => this.running.delete(stored.incidentId));
     promise.catch(() => undefined);
-    this.running.set(stored.incidentId, { promise, abort });
+    this.running.set(stored.incidentId, { promise, abort, run });
     return promise;
   }
 

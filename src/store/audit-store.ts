@@ -161,6 +161,12 @@ interface RecoveryRow {
   updated_at_ms: number;
 }
 
+/** Receives each audit record right after it is written, for live views such as the status API's event stream. */
+export interface AuditListener {
+  /** Runs synchronously inside `append`; an exception it throws reaches the caller of `append`. */
+  auditRecorded(record: AuditRecord): void;
+}
+
 /** The stored file contains a value this code cannot read. */
 export class AuditStoreCorruptError extends Error {
   override readonly name = 'AuditStoreCorruptError';
@@ -171,6 +177,7 @@ export class AuditStore {
   private readonly insertRecord: Database.Statement;
   private readonly upsertRecovery: Database.Statement;
   private readonly insertStep: Database.Statement;
+  private readonly listeners: AuditListener[] = [];
   private closed = false;
 
   /** Opens or creates the SQLite file at `path` (`:memory:` for a throwaway store). */
@@ -196,26 +203,35 @@ export class AuditStore {
     this.insertStep = this.db.prepare(`INSERT OR REPLACE INTO recovery_steps (incident_id, run, step_index, result, finished_at_ms) VALUES (?, ?, ?, ?, ?)`);
   }
 
-  /** Appends one audit record; it is on disk when this returns. */
+  /** Adds a listener that receives every record appended from now on. */
+  addListener(listener: AuditListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Appends one audit record; it is on disk when this returns, and then listeners receive it. */
   append(record: AuditRecordInput): void {
-    this.insertRecord
-      .run({
-        at_ms: record.atMs ?? Date.now(),
-        event: record.event,
-        incident_id: record.incidentId,
-        outcome: record.outcome,
-        policy: record.policy ?? null,
-        step_index: record.stepIndex ?? null,
-        target: record.target ?? null,
-        endpoint: record.endpoint ?? null,
-        action: record.action ?? null,
-        parameters_json: record.parameters === undefined ? null : JSON.stringify(record.parameters),
-        idempotency_key: record.idempotencyKey ?? null,
-        attempt: record.attempt ?? null,
-        grpc_code: record.grpcCode ?? null,
-        latency_ms: record.latencyMs ?? null,
-        message: record.message ?? null,
-      });
+    const row: Omit<AuditRow, 'id'> = {
+      at_ms: record.atMs ?? Date.now(),
+      event: record.event,
+      incident_id: record.incidentId,
+      outcome: record.outcome,
+      policy: record.policy ?? null,
+      step_index: record.stepIndex ?? null,
+      target: record.target ?? null,
+      endpoint: record.endpoint ?? null,
+      action: record.action ?? null,
+      parameters_json: record.parameters === undefined ? null : JSON.stringify(record.parameters),
+      idempotency_key: record.idempotencyKey ?? null,
+      attempt: record.attempt ?? null,
+      grpc_code: record.grpcCode ?? null,
+      latency_ms: record.latencyMs ?? null,
+      message: record.message ?? null,
+    };
+    const result = this.insertRecord.run(row);
+    if (this.listeners.length === 0) return;
+
+    const written = toAuditRecord({ ...row, id: Number(result.lastInsertRowid) });
+    for (const listener of this.listeners) listener.auditRecorded(written);
   }
 
   /** Returns audit records in the order written, all of them or one incident's. */

@@ -72,7 +72,7 @@ describe('parseConfigText', () => {
       /unknown key processors\.errorcorrelation\.wait/,
     ],
     ['an unsupported receiver', MINIMAL.replace('receivers:\n', 'receivers:\n  jaeger: {}\n'), /receivers\.jaeger is not a supported component; supported: otlp/],
-    ['an exporter', `${MINIMAL}\nexporters:\n  otlp: {}`, /exporters\.otlp is not supported/],
+    ['an exporter without an endpoint', `${MINIMAL}\nexporters:\n  otlp: {}`, /exporters\.otlp\.endpoint must be/],
     ['a pipeline naming an undeclared processor', MINIMAL.replace('processors: [errorcorrelation]', 'processors: [errorcorrelation, batch]'), /names "batch", which is not declared in processors/],
     ['a pipeline without errorcorrelation', MINIMAL.replace('processors: [errorcorrelation]', 'processors: []'), /processors must include errorcorrelation/],
     ['no pipeline receivers', MINIMAL.replace('receivers: [otlp]', 'receivers: []'), /service\.pipelines\.traces\.receivers must include otlp/],
