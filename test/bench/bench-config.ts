@@ -1,8 +1,19 @@
+/** An OTLP/gRPC exporter the benchmark adds to Faultline's pipeline. */
+export interface BenchExporter {
+  endpoint: string;
+  compression: 'gzip' | 'none';
+}
+
 /**
  * Returns the Faultline config the benchmark runs with: every listener on 127.0.0.1 port 0, a
- * 1 s wait window, and default buffer limits.
+ * 1 s wait window, default buffer limits, and the exporter when one is given.
  */
-export function benchConfigYaml(): string {
+export function benchConfigYaml(exporter?: BenchExporter): string {
+  const exporters =
+    exporter === undefined
+      ? ''
+      : `exporters:\n  otlp/sink:\n    endpoint: ${exporter.endpoint}\n    tls: { insecure: true }\n    compression: ${exporter.compression}\n\n`;
+  const pipelineExporters = exporter === undefined ? '' : '      exporters: [otlp/sink]\n';
   return `# Written by test/bench/run.ts for one benchmark run.
 receivers:
   otlp:
@@ -16,7 +27,7 @@ processors:
   errorcorrelation:
     wait_duration: 1s
 
-extensions:
+${exporters}extensions:
   status_api:
     endpoint: 127.0.0.1:0
 
@@ -26,7 +37,7 @@ service:
     traces:
       receivers: [otlp]
       processors: [errorcorrelation]
-  telemetry:
+${pipelineExporters}  telemetry:
     logs:
       # info, because the "faultline listening" line that carries the bound ports is logged at
       # info; Faultline logs nothing per span at info.

@@ -6,6 +6,7 @@ import { benchConfigYaml } from './bench-config.js';
 import { FLOOR_SPANS_PER_SECOND, printBenchResult, type BenchResult } from './bench-report.js';
 import { summarizeCpuProfile } from './cpu-profile-summary.js';
 import { measureDecodeThroughput, type DecodeThroughput } from './decode-throughput.js';
+import { ExportSink } from './export-sink.js';
 import { describeExit, FaultlineProcess, FaultlineProcessError, type FaultlineStatus } from './faultline-process.js';
 import { runLoadGenerator } from './load-generator-process.js';
 import type { LoadReport } from './load-report.js';
@@ -25,6 +26,8 @@ import { ProcessMonitor, type ProcessSample } from './process-sampler.js';
  *   --concurrency N   BENCH_CONCURRENCY   Export calls in flight (default 8)
  *   --decode-ms N     BENCH_DECODE_MS     decode-only measurement in ms after 1 s of warm-up (default 5000)
  *   --cpu-prof        BENCH_CPU_PROF=1    run Faultline under `node --cpu-prof` and print its hot spots
+ *   --exporter gzip|none  BENCH_EXPORTER  add an OTLP/gRPC exporter with that compression, sending
+ *                     to a pass-through sink in this process (default: no exporter)
  */
 
 const SAMPLE_INTERVAL_MS = 200;
@@ -39,6 +42,7 @@ interface BenchOptions {
   concurrency: number;
   decodeMs: number;
   cpuProfile: boolean;
+  exporterCompression: 'gzip' | 'none' | undefined;
 }
 
 function readOptions(): BenchOptions {
@@ -48,13 +52,19 @@ function readOptions(): BenchOptions {
       concurrency: { type: 'string', default: process.env['BENCH_CONCURRENCY'] ?? '8' },
       'decode-ms': { type: 'string', default: process.env['BENCH_DECODE_MS'] ?? '5000' },
       'cpu-prof': { type: 'boolean', default: process.env['BENCH_CPU_PROF'] === '1' },
+      exporter: { type: 'string', default: process.env['BENCH_EXPORTER'] ?? '' },
     },
   });
+  const exporter = values.exporter;
+  if (exporter !== '' && exporter !== 'gzip' && exporter !== 'none') {
+    throw new Error(`--exporter must be gzip or none, got ${JSON.stringify(exporter)}`);
+  }
   return {
     durationMs: positiveInteger('--duration-ms', values['duration-ms']),
     concurrency: positiveInteger('--concurrency', values.concurrency),
     decodeMs: positiveInteger('--decode-ms', values['decode-ms']),
     cpuProfile: values['cpu-prof'],
+    exporterCompression: exporter === '' ? undefined : exporter,
   };
 }
 
@@ -75,9 +85,11 @@ interface EndToEndFigures {
   status: FaultlineStatus;
 }
 
-async function runEndToEnd(options: BenchOptions, workDirectory: string): Promise<EndToEndFigures> {
+async function runEndToEnd(options: BenchOptions, workDirectory: string, sinkEndpoint: string | undefined): Promise<EndToEndFigures> {
   const configPath = join(workDirectory, 'bench-config.yaml');
-  writeFileSync(configPath, benchConfigYaml());
+  const compression = options.exporterCompression;
+  const exporter = sinkEndpoint === undefined || compression === undefined ? undefined : { endpoint: sinkEndpoint, compression };
+  writeFileSync(configPath, benchConfigYaml(exporter));
   const nodeFlags = options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${join(workDirectory, 'profile')}`] : [];
   const { process: faultline, addresses } = await FaultlineProcess.start({ configPath, nodeFlags });
   const monitor = new ProcessMonitor(faultline.pid, SAMPLE_INTERVAL_MS);
@@ -146,9 +158,14 @@ async function main(): Promise<number> {
   // Built first, so the payloads decode-only reads exist before any timing starts.
   const pool = buildPayloadPool({ ...DEFAULT_PAYLOAD_OPTIONS, requestCount: Math.max(DEFAULT_PAYLOAD_OPTIONS.requestCount, options.concurrency) });
   const workDirectory = mkdtempSync(join(tmpdir(), 'faultline-bench-'));
+  const sink = options.exporterCompression === undefined ? undefined : new ExportSink();
 
   try {
-    const figures = await runEndToEnd(options, workDirectory);
+    const sinkEndpoint = await sink?.start();
+    const figures = await runEndToEnd(options, workDirectory, sinkEndpoint);
+    if (sink !== undefined) {
+      console.log(`exporter (${options.exporterCompression ?? ''}) sent ${sink.requests} requests, ${(sink.bytes / MIB).toFixed(1)} MiB, to the sink`);
+    }
     const decodeOnly = measureDecodeThroughput(pool.requests, DECODE_WARM_UP_MS, options.decodeMs);
     const result = buildResult(figures, decodeOnly);
     if (options.cpuProfile) result.profile = summarizeCpuProfile(join(workDirectory, 'profile'), HOT_SPOT_COUNT);
@@ -159,6 +176,7 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
+    await sink?.stop();
     // The profile stays for inspection in DevTools; everything else is removed.
     if (!options.cpuProfile) rmSync(workDirectory, { recursive: true, force: true });
   }
