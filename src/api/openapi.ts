@@ -143,6 +143,7 @@ const SCHEMAS = {
       propagationPath: { type: 'array', items: ref('PathHop') },
       openedAtMs: { type: 'integer' },
       lastSeenAtMs: { type: 'integer' },
+      lastFailureStartedAtMs: { type: 'integer' },
       resolvedAtMs: nullable({ type: 'integer' }),
       failingTraces: { type: 'integer' },
       errorRatio: { type: 'number' },
@@ -170,6 +171,7 @@ const SCHEMAS = {
       fingerprint: { type: 'string' },
       confidence: { type: 'number' },
       reason: { enum: ['deepest_error', 'dead_callee', 'uninstrumented_dependency', 'slow_callee'] },
+      startedAtMs: { type: 'integer' },
     },
   },
   AuditRecord: {

@@ -112,6 +112,8 @@ function isUninstrumented(evidence: CalleeEvidence): boolean {
   return evidence === 'db_system' || evidence === 'messaging_system' || evidence === 'server_address';
 }
 
+const NANOS_PER_MS = 1_000_000n;
+
 function buildCandidate(
   span: SpanRecord,
   hop: PathHop,
@@ -136,6 +138,7 @@ function buildCandidate(
     fingerprint,
     confidence: Math.min(1, roundConfidence(confidence)),
     reason,
+    startedAtMs: Number(span.startTimeUnixNano / NANOS_PER_MS),
   };
 }
 

@@ -421,6 +421,7 @@ export class IncidentTracker {
     if (active !== undefined) {
       active.incident.failingTraces += 1;
       active.incident.lastSeenAtMs = nowMs;
+      active.incident.lastFailureStartedAtMs = Math.max(active.incident.lastFailureStartedAtMs ?? 0, top.startedAtMs);
       active.incident.errorRatio = this.errorRatioOf(group, nowMs);
       active.rootCauseCandidates = verdict.rootCauses;
       this.noteUpdate(active, nowMs);
@@ -467,6 +468,7 @@ export class IncidentTracker {
       propagationPath: [],
       openedAtMs: nowMs,
       lastSeenAtMs: nowMs,
+      lastFailureStartedAtMs: rootCauseCandidates[0]?.startedAtMs,
       resolvedAtMs: undefined,
       failingTraces,
       errorRatio,

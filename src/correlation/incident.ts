@@ -31,6 +31,12 @@ export interface Incident {
   openedAtMs: number;
   /** When the last failing trace of this incident was analyzed. */
   lastSeenAtMs: number;
+  /**
+   * The latest start of a root-cause span among the incident's failing traces, in Unix
+   * milliseconds by the reporting service's clock. Recovery verification compares it with the
+   * time a step was applied. Absent in incidents saved before it existed.
+   */
+  lastFailureStartedAtMs?: number;
   resolvedAtMs: number | undefined;
   /** Failing traces counted since the incident opened, including those that opened it. */
   failingTraces: number;

@@ -41,6 +41,8 @@ export interface RootCauseCandidate {
   /** 0 to 1; candidates are sorted by it, highest first. */
   confidence: number;
   reason: BlameReason;
+  /** When the evidence span started, in Unix milliseconds by the clock of the service that reported it. */
+  startedAtMs: number;
 }
 
 export interface FailedSpan {

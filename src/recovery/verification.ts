@@ -1,3 +1,4 @@
+import type { Incident } from '../correlation/incident.js';
 import type { IncidentControl } from './incident-control.js';
 
 /**
@@ -21,9 +22,12 @@ export interface VerificationRequest {
 }
 
 /**
- * Waits `windowMs`, then compares the incident's `lastSeenAtMs` with the step's time.
- * NOTE: a trace that started before the step but was analyzed after it counts as failing, so a
- * window shorter than the trace buffer's wait can escalate a step that worked.
+ * Waits `windowMs`, then asks whether a failure started after the step. A failing trace whose
+ * root-cause span started before the step (a request already waiting on a slow model, say) does
+ * not count against it, even when it is analyzed later. An incident without span start times,
+ * restored from an older store, falls back to when its last failing trace was analyzed.
+ * NOTE: span start times come from the services' clocks, so a service whose clock runs behind
+ * Faultline's by more than the time a request takes can hide a failure from verification.
  */
 export async function verifyStep(request: VerificationRequest): Promise<VerificationResult> {
   await sleepMs(request.windowMs, request.signal);
@@ -31,7 +35,12 @@ export async function verifyStep(request: VerificationRequest): Promise<Verifica
   if (incident === undefined) return 'missing';
   if (incident.state === 'resolved') return 'resolved';
   if (request.signal.aborted) return 'aborted';
-  return incident.lastSeenAtMs > request.appliedAtMs ? 'failing' : 'quiet';
+  return failedAfter(incident, request.appliedAtMs) ? 'failing' : 'quiet';
+}
+
+function failedAfter(incident: Incident, appliedAtMs: number): boolean {
+  if (incident.lastSeenAtMs <= appliedAtMs) return false;
+  return incident.lastFailureStartedAtMs === undefined || incident.lastFailureStartedAtMs >= appliedAtMs;
 }
 
 /** Resolves after `durationMs`, or at once when `signal` aborts; the timer is unref'd. */

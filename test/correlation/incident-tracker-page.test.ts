@@ -4,7 +4,7 @@ import { IncidentTracker } from '../../src/correlation/incident-tracker.js';
 import type { Verdict } from '../../src/correlation/verdict.js';
 
 function failedVerdict(index: number, service: string): Verdict {
-  const candidate = { service, system: 'sys', operation: 'op', spanId: 'a'.repeat(16), errorKind: 'internal', fingerprint: `f-${service}`, confidence: 0.9, reason: 'deepest_error' as const };
+  const candidate = { service, system: 'sys', operation: 'op', spanId: 'a'.repeat(16), errorKind: 'internal', fingerprint: `f-${service}`, confidence: 0.9, reason: 'deepest_error' as const, startedAtMs: 0 };
   return {
     traceId: index.toString(16).padStart(32, '0'),
     outcome: 'failed',

@@ -26,6 +26,8 @@ interface Cause {
   errorKind: string;
   fingerprint?: string;
   operation?: string;
+  /** When the root-cause span started; now by default. */
+  startedAtMs?: number;
 }
 
 const PROVIDER_DOWN: Cause = { service: 'router', system: 'RelayCore', errorKind: 'unavailable' };
@@ -64,6 +66,7 @@ function failedVerdict(traceId: string, cause: Cause, options: { revision?: numb
         fingerprint: cause.fingerprint ?? `fp-${cause.service}`,
         confidence: 0.9,
         reason: 'deepest_error',
+        startedAtMs: cause.startedAtMs ?? Date.now(),
       },
     ],
     propagationPath: [ENTRY, hop],
@@ -147,6 +150,18 @@ describe('IncidentTracker', () => {
       expect(incident?.rootCause.operations).toEqual(['POST /route']);
       expect(incident?.propagationPath).toEqual([ENTRY, { service: 'router', system: 'RelayCore' }]);
       expect(incident?.sampleTraceIds).toEqual(['router-7', 'router-8', 'router-9', 'router-10', 'router-11']);
+    });
+
+    it('keeps the latest root-cause span start, not the latest arrival', () => {
+      const created = createTracker();
+      tracker = created.tracker;
+
+      recordFailures(tracker, { ...PROVIDER_DOWN, startedAtMs: START_MS - 100 }, SETTINGS.min_traces);
+      expect(tracker.openIncidents()[0]?.lastFailureStartedAtMs).toBe(START_MS - 100);
+      tracker.record(failedVerdict('late-start', { ...PROVIDER_DOWN, startedAtMs: START_MS + 50 }));
+      tracker.record(failedVerdict('early-start', { ...PROVIDER_DOWN, startedAtMs: START_MS - 900 }));
+
+      expect(tracker.openIncidents()[0]?.lastFailureStartedAtMs).toBe(START_MS + 50);
     });
 
     it('opens when the min_traces-th failing trace arrives', () => {

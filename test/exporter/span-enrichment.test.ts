@@ -33,6 +33,7 @@ const failed = verdict({
       fingerprint: 'f00d',
       confidence: 0.9,
       reason: 'deepest_error',
+      startedAtMs: 0,
     },
   ],
   failedSpans: [

@@ -51,11 +51,15 @@ export class FakeIncidentControl implements IncidentControl {
     this.stateChanges.push({ id, state: 'resolved', reason });
   }
 
-  /** Records a new failing trace of the incident, as the tracker does when one is analyzed. */
-  fail(id: string, atMs = Date.now()): void {
+  /**
+   * Records a new failing trace of the incident, as the tracker does when one is analyzed at
+   * `atMs`; its root-cause span started at `startedAtMs`, by default the same time.
+   */
+  fail(id: string, atMs = Date.now(), startedAtMs = atMs): void {
     const incident = this.incidents.get(id);
     if (incident === undefined) return;
-    this.update(id, { lastSeenAtMs: atMs, failingTraces: incident.failingTraces + 1 });
+    const lastFailureStartedAtMs = Math.max(incident.lastFailureStartedAtMs ?? 0, startedAtMs);
+    this.update(id, { lastSeenAtMs: atMs, lastFailureStartedAtMs, failingTraces: incident.failingTraces + 1 });
   }
 
   statesOf(id: string): IncidentState[] {

@@ -87,6 +87,21 @@ describe('RecoveryEngine', () => {
       expect(current.store.finishedSteps('inc-1', 1)).toEqual(new Map([[0, 'applied'], [1, 'applied']]));
     });
 
+    it('does not count a failure that started before the step', async () => {
+      const { harness: current } = await setUp(onePolicy());
+      const openedAtMs = Date.now();
+      openIncident(current, makeIncident('inc-1'));
+
+      await eventually(() => expect(current.control.statesOf('inc-1')).toEqual(['mitigating']));
+      await vi.advanceTimersByTimeAsync(3_000);
+      // A request that was already waiting on the failing service when the step ran.
+      current.control.fail('inc-1', Date.now(), openedAtMs - 500);
+      await vi.advanceTimersByTimeAsync(27_000);
+
+      expect(current.control.statesOf('inc-1')).toEqual(['mitigating', 'resolved']);
+      expect(current.control.stateChanges.at(-1)?.reason).toBe('recovered');
+    });
+
     it('ends the recovery when the incident resolves meanwhile', async () => {
       const { harness: current } = await setUp(onePolicy());
       const incident = openIncident(current, makeIncident('inc-1'));
