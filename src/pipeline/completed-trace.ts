@@ -26,7 +26,11 @@ export interface CompletedTrace {
   revision: number;
 }
 
-/** The stage after the trace buffer. `consumeTrace` runs synchronously when a trace is released. */
+/**
+ * The stage after the trace buffer. The buffer's analysis queue calls `consumeTrace` in release
+ * order, in short slices on later event-loop turns, and for every queued trace before the
+ * buffer's `shutdown` returns.
+ */
 export interface TraceConsumer {
   consumeTrace(trace: CompletedTrace): void;
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ErrorCorrelationConfig } from '../correlation/config.js';
 import type { SpanRecord } from '../model/span.js';
 import type { ConsumeResult, SpanSink } from '../receiver/span-sink.js';
+import { AnalysisQueue } from './analysis-queue.js';
 import type { ReleaseReason, TraceConsumer } from './completed-trace.js';
 import { ExpiryOrder } from './expiry-order.js';
 import { PendingTrace } from './pending-trace.js';
@@ -13,8 +14,11 @@ import { ReleasedTraceCache } from './released-trace-cache.js';
  * it is evicted to make room, or at shutdown.
  *
  * Data flow: receiver -> `consume(spans)` -> pending traces, listed in the order of their
- * last update -> release -> `TraceConsumer.consumeTrace` -> released-trace cache, where
- * late spans find their trace and reopen it for a new revision.
+ * last update -> release -> analysis queue -> `TraceConsumer.consumeTrace`, in slices of about
+ * `ANALYSIS_SLICE_BUDGET_MS` between other event-loop work. A released trace also goes to the
+ * released-trace cache, where late spans find their trace and reopen it for a new revision.
+ * Spans wait in the queue counted against `max_buffered_spans` and `max_buffered_bytes`, so
+ * back-pressure covers them until they are analyzed.
  */
 
 /** The settings the buffer reads, as users write them under `processors.errorcorrelation`. */
@@ -39,8 +43,12 @@ export type SpanRejectReason = 'trace_span_limit' | 'duplicate_span';
 /** Buffer figures for the status API and self-metrics. Counts are totals since construction. */
 export interface TraceBufferSnapshot {
   tracesHeld: number;
+  /** Spans of the traces held and of the released traces waiting for analysis. */
   spansHeld: number;
-  /** Estimated bytes of the spans held: each span's share of its request, at least `MIN_SPAN_BYTES`. */
+  /**
+   * Estimated bytes of the spans held and waiting for analysis: each span's share of its
+   * request, at least `MIN_SPAN_BYTES`.
+   */
   bytesHeld: number;
   /** Released traces whose spans stay cached for late spans. */
   tracesCached: number;
@@ -60,7 +68,7 @@ export interface TraceBufferSnapshot {
 
 /**
  * The buffer's life: `created` accepts spans but runs no sweep, `running` sweeps quiet traces,
- * and `shut_down` has drained every trace and returns `full` for every request.
+ * and `shut_down` has drained every trace into analysis and returns `full` for every request.
  */
 type BufferState = 'created' | 'running' | 'shut_down';
 
@@ -92,8 +100,9 @@ export function sweepIntervalMs(waitDurationMs: number): number {
 
 export class TraceBuffer implements SpanSink {
   private readonly settings: TraceBufferSettings;
-  private readonly consumer: TraceConsumer;
   private readonly logger: Logger;
+  /** Released traces waiting for `consumer.consumeTrace`. */
+  private readonly analysis: AnalysisQueue;
   /** Held traces by trace id. */
   private readonly pending = new Map<string, PendingTrace>();
   /** The same traces, least recently updated first; the sweep stops at the first one not yet quiet. */
@@ -102,21 +111,20 @@ export class TraceBuffer implements SpanSink {
   private state: BufferState = 'created';
   private sweepTimer: NodeJS.Timeout | undefined;
   private batchSequence = 0;
+  /** Spans and bytes of the pending traces. The analysis queue counts the released ones. */
   private spansHeld = 0;
   private bytesHeld = 0;
-  private nextFailureLogAt = 1;
   private readonly counters = {
     tracesReleased: { complete: 0, quiet: 0, evicted: 0, shutdown: 0 } satisfies Record<ReleaseReason, number>,
     spansRejected: { trace_span_limit: 0, duplicate_span: 0 } satisfies Record<SpanRejectReason, number>,
     requestsRejectedFull: 0,
     lateSpans: 0,
-    consumerFailures: 0,
   };
 
   constructor(options: TraceBufferOptions) {
     this.settings = options.settings;
-    this.consumer = options.consumer;
     this.logger = options.logger.child({ component: 'trace_buffer' });
+    this.analysis = new AnalysisQueue({ consumer: options.consumer, logger: this.logger });
     this.released = new ReleasedTraceCache(options.settings.verdict_cache_size, options.settings.max_buffered_bytes);
   }
 
@@ -131,7 +139,10 @@ export class TraceBuffer implements SpanSink {
     this.logger.info({ sweepIntervalMs: intervalMs }, 'trace buffer started');
   }
 
-  /** Stops the sweep timer and releases every held trace with reason `shutdown`. Idempotent. */
+  /**
+   * Stops the sweep timer, releases every held trace with reason `shutdown`, and hands every
+   * queued trace to the consumer before it returns. Idempotent.
+   */
   shutdown(): void {
     if (this.state === 'shut_down') return;
 
@@ -142,6 +153,7 @@ export class TraceBuffer implements SpanSink {
     for (let trace = this.expiryOrder.oldest(); trace !== undefined; trace = this.expiryOrder.oldest()) {
       this.release(trace, 'shutdown');
     }
+    this.analysis.drain();
     this.logger.info({ drainedTraces: drained }, 'trace buffer shut down');
   }
 
@@ -152,13 +164,14 @@ export class TraceBuffer implements SpanSink {
    * counting the whole request before any span is rejected.
    * An empty buffer takes a request of any size, so one request larger than the limit is
    * accepted once the buffer drains instead of being refused on every retry.
-   * Traces that became complete are released before it returns.
+   * Traces that became complete are released to the analysis queue before it returns.
    */
   consume(spans: SpanRecord[], requestBytes = 0): ConsumeResult {
     const bytesPerSpan = spans.length > 0 ? Math.max(requestBytes / spans.length, MIN_SPAN_BYTES) : 0;
-    const overSpanLimit = this.spansHeld + spans.length > this.settings.max_buffered_spans;
-    const overByteLimit = this.bytesHeld + bytesPerSpan * spans.length > this.settings.max_buffered_bytes;
-    if (this.state === 'shut_down' || (this.spansHeld > 0 && (overSpanLimit || overByteLimit))) {
+    const spansHeld = this.spansHeld + this.analysis.spanCount;
+    const overSpanLimit = spansHeld + spans.length > this.settings.max_buffered_spans;
+    const overByteLimit = this.bytesHeld + this.analysis.sizeBytes + bytesPerSpan * spans.length > this.settings.max_buffered_bytes;
+    if (this.state === 'shut_down' || (spansHeld > 0 && (overSpanLimit || overByteLimit))) {
       this.counters.requestsRejectedFull += 1;
       return FULL;
     }
@@ -181,7 +194,7 @@ export class TraceBuffer implements SpanSink {
     return { status: 'accepted', rejectedSpans, rejectReason };
   }
 
-  /** Releases every trace that has been quiet for `wait_duration`. The sweep timer calls it. */
+  /** Releases every trace that has been quiet for `wait_duration` to the analysis queue. The sweep timer calls it. */
   sweep(nowMs = Date.now()): void {
     for (let trace = this.expiryOrder.oldest(); trace !== undefined; trace = this.expiryOrder.oldest()) {
       if (nowMs - trace.lastSpanAtMs < this.settings.wait_duration) return;
@@ -192,8 +205,8 @@ export class TraceBuffer implements SpanSink {
   snapshot(): TraceBufferSnapshot {
     return {
       tracesHeld: this.pending.size,
-      spansHeld: this.spansHeld,
-      bytesHeld: Math.round(this.bytesHeld),
+      spansHeld: this.spansHeld + this.analysis.spanCount,
+      bytesHeld: Math.round(this.bytesHeld + this.analysis.sizeBytes),
       tracesCached: this.released.size,
       bytesCached: Math.round(this.released.sizeBytes),
       tracesReleased: { ...this.counters.tracesReleased },
@@ -201,7 +214,7 @@ export class TraceBuffer implements SpanSink {
       spansRejected: { ...this.counters.spansRejected },
       requestsRejectedFull: this.counters.requestsRejectedFull,
       lateSpans: this.counters.lateSpans,
-      consumerFailures: this.counters.consumerFailures,
+      consumerFailures: this.analysis.consumerFailures,
     };
   }
 
@@ -272,6 +285,7 @@ export class TraceBuffer implements SpanSink {
     }
   }
 
+  /** Stops holding a trace and appends it to the analysis queue, which counts its spans from now on. */
   private release(trace: PendingTrace, reason: ReleaseReason): void {
     this.pending.delete(trace.traceId);
     this.expiryOrder.remove(trace);
@@ -280,26 +294,14 @@ export class TraceBuffer implements SpanSink {
     this.counters.tracesReleased[reason] += 1;
     this.released.add(trace);
 
-    try {
-      this.consumer.consumeTrace({
-        traceId: trace.traceId,
-        spans: trace.spans,
-        firstSpanAtMs: trace.firstSpanAtMs,
-        lastSpanAtMs: trace.lastSpanAtMs,
-        reason,
-        revision: trace.revision,
-      });
-    } catch (error) {
-      this.recordConsumerFailure(error, trace.traceId);
-    }
-  }
-
-  /** Counts a failure of the next stage and logs the 1st, 10th, 100th, ... so a bug cannot flood the log. */
-  private recordConsumerFailure(error: unknown, traceId: string): void {
-    this.counters.consumerFailures += 1;
-    if (this.counters.consumerFailures < this.nextFailureLogAt) return;
-
-    this.nextFailureLogAt *= 10;
-    this.logger.error({ err: error, traceId, failures: this.counters.consumerFailures }, 'trace consumer failed');
+    const completed = {
+      traceId: trace.traceId,
+      spans: trace.spans,
+      firstSpanAtMs: trace.firstSpanAtMs,
+      lastSpanAtMs: trace.lastSpanAtMs,
+      reason,
+      revision: trace.revision,
+    };
+    this.analysis.push(completed, trace.sizeBytes);
   }
 }

@@ -30,7 +30,7 @@ export function registerReceiverMetrics(registry: Registry, read: ReadingProvide
 /** Registers the trace buffer's gauges of the traces and spans it contains now, and its totals since start. */
 export function registerBufferMetrics(registry: Registry, read: ReadingProvider): void {
   const gauges: [name: string, help: string, value: () => number][] = [
-    ['faultline_buffer_traces', 'Traces held in the buffer, waiting to be analyzed.', () => read().buffer.tracesHeld],
+    ['faultline_buffer_traces', 'Traces held in the buffer, waiting for their spans to arrive.', () => read().buffer.tracesHeld],
     ['faultline_buffer_spans', 'Spans held in the buffer, counted against max_buffered_spans.', () => read().buffer.spansHeld],
     ['faultline_buffer_bytes', 'Estimated bytes of the spans held, counted against max_buffered_bytes.', () => read().buffer.bytesHeld],
     ['faultline_buffer_cached_traces', 'Analyzed traces kept so that late spans join their verdict.', () => read().buffer.tracesCached],

@@ -35,6 +35,11 @@ function createBuffer(settings: Partial<TraceBufferSettings> = {}): { buffer: Tr
   return { buffer, consumer };
 }
 
+/** Runs the analysis slices the buffer scheduled with `setImmediate`, which fake timers hold until time advances. */
+function runAnalysis(): void {
+  vi.advanceTimersByTime(0);
+}
+
 /** Builds a child span whose parent never arrives, so its trace only leaves the buffer when quiet. */
 function orphan(trace: number, span = 2): ReturnType<typeof bufferSpan> {
   return bufferSpan({ trace, span, parent: 99 });
@@ -113,6 +118,7 @@ describe('TraceBuffer', () => {
       buffer = created.buffer;
 
       buffer.consume(spans);
+      runAnalysis();
 
       expect(created.consumer.traces).toHaveLength(1);
       expect(created.consumer.traces[0]?.reason).toBe('complete');
@@ -126,9 +132,11 @@ describe('TraceBuffer', () => {
       buffer = created.buffer;
 
       buffer.consume([bufferSpan({ trace: 1, span: 2, parent: 1 })]);
+      runAnalysis();
       expect(created.consumer.traces).toHaveLength(0);
 
       buffer.consume([bufferSpan({ trace: 1, span: 1 })]);
+      runAnalysis();
       expect(created.consumer.traces[0]?.reason).toBe('complete');
     });
 
@@ -137,9 +145,11 @@ describe('TraceBuffer', () => {
       buffer = created.buffer;
 
       buffer.consume([bufferSpan({ trace: 1, span: 1 }), bufferSpan({ trace: 1, span: 3, parent: 2 })]);
+      runAnalysis();
       expect(created.consumer.traces).toHaveLength(0);
 
       buffer.consume([bufferSpan({ trace: 1, span: 2, parent: 1 })]);
+      runAnalysis();
       expect(created.consumer.traces[0]?.reason).toBe('complete');
     });
   });
@@ -156,9 +166,11 @@ describe('TraceBuffer', () => {
       buffer = created.buffer;
 
       buffer.consume([bufferSpan({ trace: 1, span: 1 }), failedCall({ trace: 1, span: 2, parent: 1 })]);
+      runAnalysis();
       expect(created.consumer.traces).toHaveLength(0);
 
       buffer.consume([bufferSpan({ trace: 1, span: 3, parent: 2, service: 'router' })]);
+      runAnalysis();
       expect(created.consumer.traces[0]?.reason).toBe('complete');
       expect(created.consumer.traces[0]?.spans).toHaveLength(3);
     });
@@ -168,7 +180,9 @@ describe('TraceBuffer', () => {
       buffer = created.buffer;
 
       buffer.consume([bufferSpan({ trace: 1, span: 3, parent: 2, service: 'router' })]);
+      runAnalysis();
       buffer.consume([bufferSpan({ trace: 1, span: 1 }), failedCall({ trace: 1, span: 2, parent: 1 })]);
+      runAnalysis();
 
       expect(created.consumer.traces[0]?.reason).toBe('complete');
     });
@@ -179,9 +193,11 @@ describe('TraceBuffer', () => {
       const call = { ...bufferSpan({ trace: 1, span: 2, parent: 1 }), kind: 'client' as const };
 
       buffer.consume([bufferSpan({ trace: 1, span: 1 }), call]);
+      runAnalysis();
       expect(created.consumer.traces).toHaveLength(0);
 
       buffer.consume([bufferSpan({ trace: 1, span: 3, parent: 2, service: 'router' })]);
+      runAnalysis();
       expect(created.consumer.traces[0]?.reason).toBe('complete');
     });
 
@@ -192,6 +208,7 @@ describe('TraceBuffer', () => {
       const call = { ...query, kind: 'client' as const, peer: { ...query.peer, dbSystem: 'postgresql' } };
 
       buffer.consume([bufferSpan({ trace: 1, span: 1 }), call]);
+      runAnalysis();
 
       expect(created.consumer.traces[0]?.reason).toBe('complete');
     });
@@ -213,9 +230,13 @@ describe('TraceBuffer', () => {
       buffer = created.buffer;
 
       buffer.consume([orphan(1), orphan(2), orphan(3)]);
+      runAnalysis();
       buffer.consume([orphan(1, 3)]);
+      runAnalysis();
       buffer.consume([orphan(4)]);
+      runAnalysis();
       buffer.consume([orphan(5)]);
+      runAnalysis();
 
       expect(created.consumer.releasedIds()).toEqual([traceIdOf(2), traceIdOf(3)]);
       expect(created.consumer.traces.map((trace) => trace.reason)).toEqual(['evicted', 'evicted']);
@@ -292,11 +313,14 @@ describe('TraceBuffer', () => {
       const created = createBuffer({ verdict_cache_size: 100 });
       buffer = created.buffer;
       buffer.consume([bufferSpan({ trace: 1, span: 1 })], 6000);
+      runAnalysis();
       buffer.consume([bufferSpan({ trace: 2, span: 1 })], 6000);
+      runAnalysis();
 
       expect(buffer.snapshot()).toMatchObject({ tracesCached: 1, bytesCached: 6000, bytesHeld: 0 });
 
       buffer.consume([bufferSpan({ trace: 1, span: 2, parent: 1 })], 100);
+      runAnalysis();
       expect(buffer.snapshot()).toMatchObject({ lateSpans: 0, tracesHeld: 1 });
     });
 
@@ -319,9 +343,12 @@ describe('TraceBuffer', () => {
       const created = createBuffer();
       buffer = created.buffer;
       buffer.consume([bufferSpan({ trace: 1, span: 1 })]);
+      runAnalysis();
 
       buffer.consume([bufferSpan({ trace: 1, span: 2, parent: 1 })]);
+      runAnalysis();
       buffer.consume([bufferSpan({ trace: 1, span: 3, parent: 1 })]);
+      runAnalysis();
       expect(created.consumer.traces).toHaveLength(1);
 
       vi.advanceTimersByTime(WAIT_MS + sweepIntervalMs(WAIT_MS));
@@ -371,6 +398,64 @@ describe('TraceBuffer', () => {
     });
   });
 
+  describe('analysis queue', () => {
+    /** One complete trace of `spanCount` spans: a root and its children. */
+    const completeTrace = (trace: number, spanCount: number): SpanRecord[] =>
+      Array.from({ length: spanCount }, (_, index) => bufferSpan({ trace, span: index + 1, parent: index === 0 ? undefined : 1 }));
+
+    it('hands a complete trace over after consume returns', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+
+      buffer.consume(completeTrace(1, 2));
+      expect(created.consumer.traces).toHaveLength(0);
+
+      runAnalysis();
+      expect(created.consumer.releasedIds()).toEqual([traceIdOf(1)]);
+    });
+
+    it('counts queued spans against max_buffered_spans', () => {
+      const created = createBuffer({ max_spans_per_trace: 100 });
+      buffer = created.buffer;
+      buffer.consume(completeTrace(1, 8), 8 * MIN_SPAN_BYTES);
+
+      expect(buffer.snapshot()).toMatchObject({ tracesHeld: 0, spansHeld: 8, bytesHeld: 8 * MIN_SPAN_BYTES });
+      expect(buffer.consume([orphan(2), orphan(3), orphan(4)]).status).toBe('full');
+
+      runAnalysis();
+      expect(buffer.snapshot()).toMatchObject({ spansHeld: 0, bytesHeld: 0 });
+      expect(buffer.consume([orphan(2), orphan(3), orphan(4)]).status).toBe('accepted');
+    });
+
+    it('hands queued traces over at shutdown', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+      buffer.consume(completeTrace(1, 2));
+      buffer.consume([orphan(2)]);
+
+      buffer.shutdown();
+
+      expect(created.consumer.releasedIds()).toEqual([traceIdOf(1), traceIdOf(2)]);
+      expect(created.consumer.traces.map((trace) => trace.reason)).toEqual(['complete', 'shutdown']);
+      expect(buffer.snapshot().spansHeld).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('keeps revisions in release order', () => {
+      const created = createBuffer();
+      buffer = created.buffer;
+      buffer.consume(completeTrace(1, 1));
+      buffer.consume([bufferSpan({ trace: 1, span: 2, parent: 1 })]);
+
+      buffer.shutdown();
+
+      expect(created.consumer.traces.map((trace) => [trace.revision, trace.spans.length])).toEqual([
+        [0, 1],
+        [1, 2],
+      ]);
+    });
+  });
+
   describe('lifecycle', () => {
     it('drains every held trace at shutdown', () => {
       const created = createBuffer();
@@ -411,6 +496,7 @@ describe('TraceBuffer', () => {
       buffer = new TraceBuffer({ settings: SETTINGS, consumer, logger: pino({ level: 'silent' }) });
 
       buffer.consume([bufferSpan({ trace: 1, span: 1 }), bufferSpan({ trace: 2, span: 1 })]);
+      runAnalysis();
 
       expect(consumeTrace).toHaveBeenCalledTimes(2);
       expect(buffer.snapshot().consumerFailures).toBe(2);

@@ -1,0 +1,145 @@
+import type { Logger } from 'pino';
+import type { CompletedTrace, TraceConsumer } from './completed-trace.js';
+
+/**
+ * Released traces waiting for analysis. The trace buffer appends each trace it releases, and
+ * the queue hands them to the consumer in release order, in slices that stop once
+ * `sliceBudgetMs` has passed and continue on the next `setImmediate`. So a request that
+ * completes hundreds of traces, or a sweep that releases them, never holds the event loop for
+ * their whole analysis, and other I/O (status API requests, further OTLP requests) runs between
+ * slices. `drain` hands over everything at once, for shutdown.
+ */
+
+/** Time one slice may spend handing traces to the consumer before it yields, in ms. */
+export const ANALYSIS_SLICE_BUDGET_MS = 2;
+
+/** Handed-over entries the queue keeps at the front of its array before it compacts. */
+const COMPACT_AFTER_ENTRIES = 1024;
+
+export interface AnalysisQueueOptions {
+  consumer: TraceConsumer;
+  /** The trace buffer's logger. Consumer failures are logged at the 1st, 10th, 100th, ... failure. */
+  logger: Logger;
+  /**
+   * Time one slice may spend, in ms. The trace that crosses the budget finishes, so a slice can
+   * run over by one trace's analysis. Zero hands over one trace per slice. Defaults to
+   * `ANALYSIS_SLICE_BUDGET_MS`.
+   */
+  sliceBudgetMs?: number;
+  /** Monotonic clock in ms for the slice budget. Defaults to `performance.now`. */
+  clock?: () => number;
+}
+
+interface QueuedTrace {
+  trace: CompletedTrace;
+  sizeBytes: number;
+}
+
+export class AnalysisQueue {
+  private readonly consumer: TraceConsumer;
+  private readonly logger: Logger;
+  private readonly sliceBudgetMs: number;
+  private readonly clock: () => number;
+  /** Traces in release order; entries before `head` were handed over already. */
+  private entries: QueuedTrace[] = [];
+  private head = 0;
+  private scheduled: NodeJS.Immediate | undefined;
+  private queuedSpans = 0;
+  private queuedBytes = 0;
+  private failures = 0;
+  private nextFailureLogAt = 1;
+
+  constructor(options: AnalysisQueueOptions) {
+    this.consumer = options.consumer;
+    this.logger = options.logger;
+    this.sliceBudgetMs = options.sliceBudgetMs ?? ANALYSIS_SLICE_BUDGET_MS;
+    this.clock = options.clock ?? (() => performance.now());
+  }
+
+  /** Traces waiting for analysis. */
+  get length(): number {
+    return this.entries.length - this.head;
+  }
+
+  /** Spans of the traces waiting for analysis. */
+  get spanCount(): number {
+    return this.queuedSpans;
+  }
+
+  /** Estimated bytes of the traces waiting for analysis, as the trace buffer counted them. */
+  get sizeBytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** Calls to the consumer that threw. */
+  get consumerFailures(): number {
+    return this.failures;
+  }
+
+  /** Appends a released trace and schedules a slice unless one is scheduled already. */
+  push(trace: CompletedTrace, sizeBytes: number): void {
+    this.entries.push({ trace, sizeBytes });
+    this.queuedSpans += trace.spans.length;
+    this.queuedBytes += sizeBytes;
+    this.scheduled ??= setImmediate(() => this.runSlice());
+  }
+
+  /** Hands every queued trace to the consumer now and cancels the scheduled slice. */
+  drain(): void {
+    clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    while (this.length > 0) this.handOverNext();
+  }
+
+  /** Hands over traces until the budget has passed, then schedules the next slice if any are left. */
+  private runSlice(): void {
+    this.scheduled = undefined;
+    const deadlineMs = this.clock() + this.sliceBudgetMs;
+    do {
+      this.handOverNext();
+    } while (this.length > 0 && this.clock() < deadlineMs);
+
+    if (this.length > 0) this.scheduled = setImmediate(() => this.runSlice());
+  }
+
+  private handOverNext(): void {
+    const entry = this.shift();
+    if (entry === undefined) return;
+
+    this.queuedSpans -= entry.trace.spans.length;
+    this.queuedBytes -= entry.sizeBytes;
+    try {
+      this.consumer.consumeTrace(entry.trace);
+    } catch (error) {
+      this.recordConsumerFailure(error, entry.trace.traceId);
+    }
+  }
+
+  /**
+   * Removes the oldest entry. Once at least `COMPACT_AFTER_ENTRIES` entries were handed over and
+   * they make up half the array, it copies the rest to a new array so memory stays bounded.
+   */
+  private shift(): QueuedTrace | undefined {
+    const entry = this.entries[this.head];
+    if (entry === undefined) return undefined;
+
+    this.head += 1;
+    if (this.head === this.entries.length) {
+      this.entries = [];
+      this.head = 0;
+    } else if (this.head >= COMPACT_AFTER_ENTRIES && this.head * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    return entry;
+  }
+
+  /** Counts a failure of the consumer and logs the 1st, 10th, 100th, ... so a bug cannot flood the log. */
+  private recordConsumerFailure(error: unknown, traceId: string): void {
+    this.failures += 1;
+    if (this.failures < this.nextFailureLogAt) return;
+
+    this.nextFailureLogAt *= 10;
+    this.logger.error({ err: error, traceId, failures: this.failures }, 'trace consumer failed');
+  }
+}
