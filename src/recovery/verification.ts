@@ -22,7 +22,7 @@ export interface VerificationRequest {
 }
 
 /**
- * Waits `windowMs`, then asks whether a failure started after the step. A failing trace whose
+ * Waits `windowMs`, then checks whether a failure started after the step. A failing trace whose
  * root-cause span started before the step (a request already waiting on a slow model, say) does
  * not count against it, even when it is analyzed later. An incident without span start times,
  * restored from an older store, falls back to when its last failing trace was analyzed.

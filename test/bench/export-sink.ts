@@ -9,7 +9,7 @@ function passThrough(bytes: Buffer): Buffer {
 
 /**
  * An OTLP/gRPC endpoint for the benchmark's exporter: it counts Export requests and their bytes
- * and answers each with an empty, successful response. Runs in the benchmark's own process, not
+ * and returns an empty, successful response to each. Runs in the benchmark's own process, not
  * in Faultline's.
  */
 export class ExportSink {
