@@ -9,7 +9,7 @@ export interface Principal {
   /** The token's `sub` claim; `unknown` when it has none. */
   subject: string;
   roles: ReadonlySet<string>;
-  /** The token's `exp`, in Unix milliseconds. */
+  /** The token's `exp` plus the configured clock tolerance, in Unix milliseconds. */
   expiresAtMs: number;
 }
 
@@ -49,7 +49,8 @@ export class JwtAuthenticator {
     return {
       subject: typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : 'unknown',
       roles: rolesOf(payload, this.settings.roles_claim),
-      expiresAtMs: (payload.exp ?? 0) * 1000,
+      // The same clock tolerance as the check above, so a stream opened with an accepted token does not end at once.
+      expiresAtMs: (payload.exp ?? 0) * 1000 + this.settings.clock_tolerance,
     };
   }
 

@@ -107,7 +107,10 @@ function decodeSegment(segment: string): string {
 /** Rejects query parameters the route does not take. */
 export function checkQuery(route: Route, url: URL): void {
   const allowed = route.query ?? [];
+  const seen = new Set<string>();
   for (const key of url.searchParams.keys()) {
+    if (seen.has(key)) throw new ApiError(400, `query parameter ${JSON.stringify(key)} is given more than once; give it once`);
+    seen.add(key);
     if (allowed.includes(key)) continue;
     const hint = allowed.length === 0 ? `${route.pattern} takes no query parameters` : `use ${allowed.join(', ')}`;
     throw new ApiError(400, `unknown query parameter ${JSON.stringify(key)}; ${hint}`);

@@ -15,12 +15,16 @@ import { RecoveryNotConfiguredError, type MetricsEndpoint, type StatusSource } f
 
 /** The route label of requests that matched no route, for request metrics. */
 const UNMATCHED_ROUTE = 'unmatched';
+/** How long shutdown waits for open requests before it closes their connections, by default. */
+const SHUTDOWN_GRACE_MS = 5_000;
 
 export interface StatusServerOptions {
   /** The Prometheus endpoint served at `/metrics`, which also records every request. Without it there is no `/metrics`. */
   metrics?: MetricsEndpoint;
   /** The dashboard's built files; default `dashboard/dist/` at the repository root. */
   dashboardDirectory?: string;
+  /** How long shutdown waits for open requests before it closes their connections; default 5 s. */
+  shutdownGraceMs?: number;
 }
 
 /**
@@ -36,6 +40,7 @@ export class StatusServer {
   private readonly events: EventStreamHub;
   private readonly authenticator: JwtAuthenticator | undefined;
   private readonly metrics: MetricsEndpoint | undefined;
+  private readonly shutdownGraceMs: number;
   private listening: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -47,6 +52,7 @@ export class StatusServer {
   ) {
     this.logger = logger.child({ component: 'status_api' });
     this.metrics = options.metrics;
+    this.shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
     this.events = new EventStreamHub(source, logger);
     this.authenticator = config.auth === undefined ? undefined : new JwtAuthenticator(config.auth.jwt, config.auth.key);
     const staticFiles = new StaticFiles(options.dashboardDirectory);
@@ -83,7 +89,11 @@ export class StatusServer {
     return this.router.list();
   }
 
-  /** Ends event streams, stops accepting connections and closes idle ones. Idempotent. */
+  /**
+   * Ends event streams, stops accepting connections and closes idle ones. Connections still
+   * open after the shutdown grace period (a client that never finishes its body) are closed.
+   * Idempotent.
+   */
   shutdown(): Promise<void> {
     this.closing ??= new Promise((resolve) => {
       this.events.shutdown();
@@ -91,7 +101,15 @@ export class StatusServer {
         resolve();
         return;
       }
-      this.server.close(() => resolve());
+      const timer = setTimeout(() => {
+        this.logger.warn({ graceMs: this.shutdownGraceMs }, 'closing status API connections still open after the shutdown grace period');
+        this.server.closeAllConnections();
+      }, this.shutdownGraceMs);
+      timer.unref();
+      this.server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.server.closeIdleConnections();
     });
     return this.closing;
@@ -132,6 +150,11 @@ export class StatusServer {
   }
 
   private sendError(request: IncomingMessage, response: ServerResponse, error: unknown): void {
+    if (request.readableAborted) {
+      // The client went away before its request was complete; nothing is wrong on this side.
+      this.logger.debug({ err: error, url: request.url }, 'status request aborted by the client');
+      return;
+    }
     if (response.headersSent) {
       this.logger.warn({ err: error, url: request.url }, 'status response failed after its headers were sent');
       response.destroy();

@@ -5,9 +5,13 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** The password part of a URL such as `http://user:secret@host`, which error messages must not show. */
+const URL_PASSWORD = /(\/\/[^/@\s:]*):[^/@\s]*@/g;
+
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item)) ?? typeof value;
+  const text = JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item)) ?? typeof value;
+  return text.replace(URL_PASSWORD, '$1:***@');
 }
 
 /** Turns zod issues into one message per line, each starting with the full key. */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { IBackoff, IBackoffFactory } from 'cockatiel';
 import type { Logger } from 'pino';
 import { WarningThrottle } from '../receiver/warning-throttle.js';
@@ -5,6 +6,9 @@ import type { RetryOnFailureSettings, SendingQueueSettings } from './config.js';
 import { createExportBackoff } from './export-backoff.js';
 import type { ExportTransport } from './export-transport.js';
 import type { SendResult } from './send-result.js';
+
+/** Abort listeners one consumer may hold at once: its transport's, the HTTP client's, and its backoff wait's. */
+const ABORT_LISTENERS_PER_CONSUMER = 3;
 
 /**
  * One configured exporter: a bounded queue of encoded batches, `num_consumers` senders that
@@ -96,6 +100,9 @@ export class OtlpExporter {
     this.#logger = options.logger.child({ component: 'exporter', exporter: options.name });
     this.#warnings = new WarningThrottle(this.#logger);
     this.#backoff = createExportBackoff(options.retryOnFailure);
+    // Each consumer's request and backoff wait listen on the one shutdown signal, so more than
+    // Node's default of 10 listeners is expected and no leak.
+    setMaxListeners(ABORT_LISTENERS_PER_CONSUMER * this.#queueSettings.num_consumers + 1, this.#abort.signal);
   }
 
   /** Queues a batch and starts sending it when a sender is free; drops it when the queue is full or the exporter stopped. */

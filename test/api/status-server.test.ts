@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsEndpoint } from '../../src/api/status-source.js';
@@ -42,6 +43,7 @@ describe('StatusServer', () => {
     ['malformed trace id', 'GET', '/api/v1/traces/xyz', 400, { error: expect.stringMatching(/32 hex characters, got "xyz"/) as unknown }],
     ['bad state filter', 'GET', '/api/v1/incidents?state=closed', 400, { error: expect.stringMatching(/state must be one of/) as unknown }],
     ['unknown incident filter', 'GET', '/api/v1/incidents?color=red', 400, { error: expect.stringMatching(/unknown query parameter "color"; use state, system/) as unknown }],
+    ['repeated query parameter', 'GET', '/api/v1/incidents?limit=1&limit=3', 400, { error: expect.stringMatching(/query parameter "limit" is given more than once/) as unknown }],
     ['query on a route without any', 'GET', '/api/v1/status?verbose=1', 400, { error: expect.stringMatching(/takes no query parameters/) as unknown }],
     ['limit of zero', 'GET', '/api/v1/incidents?limit=0', 400, { error: expect.stringMatching(/limit must be an integer from 1 to 500, got "0"/) as unknown }],
     ['limit above 500', 'GET', '/api/v1/incidents?limit=501', 400, { error: expect.stringMatching(/limit must be/) as unknown }],
@@ -141,5 +143,20 @@ describe('StatusServer', () => {
 
     expect(ended).toBe(true);
     await expect(fetch(`http://${address}/api/v1/status`)).rejects.toThrow();
+  });
+
+  it('cuts a half-sent request after the shutdown grace period', async () => {
+    const other = new StatusServer({ endpoint: '127.0.0.1:0' }, source, pino({ level: 'silent' }), { shutdownGraceMs: 50 });
+    await other.start();
+    const [host = '', port = ''] = other.address().split(':');
+    const socket = connect(Number(port), host);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    // Promises a 10,000-byte body and sends one byte of it.
+    socket.write('POST /api/v1/incidents/inc-1-1/acknowledge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{');
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+
+    await other.shutdown();
+
+    await expect(closed).resolves.toBe(false);
   });
 });

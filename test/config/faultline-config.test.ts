@@ -85,6 +85,13 @@ describe('parseConfigText', () => {
     expect(() => parseConfigText(text, {})).toThrow(message);
   });
 
+  it('masks the password of a URL in an error', () => {
+    const text = `${MINIMAL}\nexporters:\n  otlp:\n    endpoint: http://user:s3cr3t@127.0.0.1:1`;
+
+    expect(() => parseConfigText(text, {})).toThrow(/got "http:\/\/user:\*\*\*@127\.0\.0\.1:1"/);
+    expect(() => parseConfigText(text, {})).not.toThrow(/s3cr3t/);
+  });
+
   it('lists every problem at once', () => {
     const text = MINIMAL.replace('errorcorrelation:\nservice', 'errorcorrelation:\n    wait_duration: soon\n    max_traces: 0\nservice');
 
