@@ -77,6 +77,8 @@ interface RecoveryRun {
   span: RecoverySpan;
   signal: AbortSignal;
   stepsRun: number;
+  /** Steps of this run that were not applied, by result: a failed call, or a skip such as cooldown. */
+  notApplied: { failed: number; skipped: number };
 }
 
 export class RecoveryEngine implements IncidentListener {
@@ -218,7 +220,7 @@ export class RecoveryEngine implements IncidentListener {
     const nowMs = Date.now();
     const stored: StoredRecovery = { incidentId: incident.id, policy: policy.name, run: previousRun + 1, progress: { status: 'executing', stepIndex: 0 }, incident, startedAtMs: nowMs, updatedAtMs: nowMs };
     this.store.saveRecovery(stored);
-    this.store.append({ event: 'decision', incidentId: incident.id, policy: policy.name, outcome: 'recovery_started', message: manual ? 'started manually through recoverNow' : 'started when the incident opened' });
+    this.store.append({ event: 'decision', incidentId: incident.id, policy: policy.name, outcome: 'recovery_started', message: manual ? 'started by hand (POST /api/v1/incidents/{id}/recover)' : 'started when the incident opened' });
     return this.launch(stored, policy, manual);
   }
 
@@ -245,7 +247,7 @@ export class RecoveryEngine implements IncidentListener {
     const abort = new AbortController();
     const incident = this.options.control.get(stored.incidentId) ?? stored.incident;
     this.counters.started += 1;
-    const run: RecoveryRun = { stored: { ...stored, incident }, policy, manual, span: this.tracing.startRecovery(incident, policy.name), signal: abort.signal, stepsRun: 0 };
+    const run: RecoveryRun = { stored: { ...stored, incident }, policy, manual, span: this.tracing.startRecovery(incident, policy.name), signal: abort.signal, stepsRun: 0, notApplied: { failed: 0, skipped: 0 } };
 
     const promise = this.execute(run)
       .then((result) => {
@@ -295,6 +297,8 @@ export class RecoveryEngine implements IncidentListener {
     run.stepsRun += 1;
 
     if (result !== 'applied') {
+      if (result === 'failed') run.notApplied.failed += 1;
+      if (result === 'skipped') run.notApplied.skipped += 1;
       this.finishStep(run, stepIndex, result, { status: 'executing', stepIndex: stepIndex + 1 });
       return undefined;
     }
@@ -379,9 +383,15 @@ export class RecoveryEngine implements IncidentListener {
 
     if (!this.changeIncident(run, () => this.options.control.setState(incidentId, 'escalated'))) return this.endUnchangeable(run, run.policy.steps.length - 1);
     this.counters.escalated += 1;
-    this.store.append({ event: 'decision', incidentId, policy: run.policy.name, outcome: 'escalated', message: 'every step ran and failures continued' });
+    const { failed, skipped } = run.notApplied;
+    const applied = run.stepsRun - failed - skipped;
+    const message =
+      applied > 0
+        ? `every step ran and failures continued (${applied} applied, ${failed} failed, ${skipped} skipped)`
+        : `no step could be applied (${failed} failed, ${skipped} skipped, for example by cooldown); see the step records`;
+    this.store.append({ event: 'decision', incidentId, policy: run.policy.name, outcome: 'escalated', message });
     this.saveProgress(run, { status: 'escalated' });
-    this.logger.warn({ incidentId, policy: run.policy.name, stepsRun: run.stepsRun }, 'recovery steps ran out, incident escalated');
+    this.logger.warn({ incidentId, policy: run.policy.name, stepsRun: run.stepsRun, applied, failed, skipped }, `recovery steps ran out, incident escalated: ${message}`);
     return { outcome: 'escalated', incidentId, policy: run.policy.name, stepsRun: run.stepsRun };
   }
 

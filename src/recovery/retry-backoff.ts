@@ -1,7 +1,7 @@
 import { DelegateBackoff, ExponentialBackoff } from 'cockatiel';
 import type { GeneratorFn, IBackoff, IBackoffFactory } from 'cockatiel';
 import type { RetryConfig } from './config.js';
-import { ControlCallError } from './control-call-error.js';
+import { ControlCallError, NoHealthyEndpointError } from './control-call-error.js';
 import { sleepMs } from './verification.js';
 
 /**
@@ -61,9 +61,12 @@ export function createStepBackoff(config: RetryConfig): IBackoffFactory<RetryBac
   });
 }
 
-/** True for a failure worth another attempt: a retryable gRPC code without a negative pushback. */
+/**
+ * True for a failure worth another attempt: a retryable gRPC code without a negative pushback,
+ * or a target with no healthy endpoint, which may come up before the next attempt.
+ */
 export function isRetryable(error: unknown): boolean {
-  return error instanceof ControlCallError && error.retryable;
+  return (error instanceof ControlCallError && error.retryable) || error instanceof NoHealthyEndpointError;
 }
 
 export interface RetryOptions {

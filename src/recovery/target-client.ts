@@ -80,7 +80,12 @@ export class TargetClient {
    * ActionRejectedError (outcome REJECTED or UNSPECIFIED).
    */
   async execute(request: ExecuteActionRequestMessage, headers: Record<string, string>): Promise<ControlCallResult> {
-    const channel = this.health.pick();
+    let channel = this.health.pick();
+    if (channel === undefined) {
+      // The periodic check may be stale, for example when the system started after Faultline.
+      await this.health.checkAll();
+      channel = this.health.pick();
+    }
     if (channel === undefined) throw new NoHealthyEndpointError(this.name);
 
     return this.breaker.execute(async () => {

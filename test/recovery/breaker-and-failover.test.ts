@@ -140,6 +140,25 @@ describe('RecoveryEngine targets', () => {
       expect(second.requests[0]?.request.idempotency_key).toBe(first.requests[0]?.request.idempotency_key);
     });
 
+    it('checks health again before giving up on a target', async () => {
+      const server = await startServer({ health: 'NOT_SERVING' });
+      harness = createEngine({
+        targets: { worker: targetFor([server.address], { health_check_interval: '1h' }) },
+        policies: [policyFor('restart', ['worker'])],
+      });
+      harness.engine.start();
+      const current = harness;
+      const worker = current.engine.target('worker');
+      await eventually(() => expect(worker?.currentEndpoint).toBeUndefined());
+
+      // The system comes up after the last periodic check, as when it starts after Faultline.
+      server.setHealth('SERVING');
+      openIncident(current, makeIncident('inc-1'));
+
+      await eventually(() => expect(current.control.statesOf('inc-1')).toEqual(['mitigating']));
+      expect(server.requests.map((received) => received.request.incident.id)).toEqual(['inc-1']);
+    });
+
     it('follows an endpoint that flaps between up and down', async () => {
       const server = await startServer({ health: 'NOT_SERVING' });
       harness = createEngine({
@@ -152,8 +171,12 @@ describe('RecoveryEngine targets', () => {
       await eventually(() => expect(worker?.currentEndpoint).toBeUndefined());
 
       openIncident(current, makeIncident('inc-1'));
+      // Each attempt checks health again before it gives up, and the step retries with backoff.
+      await vi.advanceTimersByTimeAsync(30_000);
       await eventually(() => expect(current.control.statesOf('inc-1')).toEqual(['escalated']));
-      expect(auditOutcomes(current, 'inc-1', 'call_finished')).toEqual(['no_healthy_endpoint']);
+      const outcomes = auditOutcomes(current, 'inc-1', 'call_finished');
+      expect(outcomes.length).toBeGreaterThan(1);
+      expect(new Set(outcomes)).toEqual(new Set(['no_healthy_endpoint']));
       expect(server.requests).toHaveLength(0);
 
       server.setHealth('SERVING');
@@ -166,6 +189,7 @@ describe('RecoveryEngine targets', () => {
       await vi.advanceTimersByTimeAsync(10_000);
       await eventually(() => expect(worker?.currentEndpoint).toBeUndefined());
       openIncident(current, makeIncident('inc-3'));
+      await vi.advanceTimersByTimeAsync(30_000);
       await eventually(() => expect(current.control.statesOf('inc-3')).toEqual(['escalated']));
 
       expect(server.requests.map((received) => received.request.incident.id)).toEqual(['inc-2']);

@@ -83,7 +83,7 @@ describe('RecoveryEngine', () => {
       expect(server.requests.map((received) => received.request.idempotency_key)).toEqual(['inc-1:restart:0', 'inc-1:restart:1']);
       expect(current.control.statesOf('inc-1')).toEqual(['mitigating', 'mitigating', 'escalated']);
       expect(current.engine.snapshot().recoveriesEscalated).toBe(1);
-      expect(current.lines.some((line) => line.msg === 'recovery steps ran out, incident escalated' && line.level === 40)).toBe(true);
+      expect(current.lines.some((line) => line.msg === 'recovery steps ran out, incident escalated: every step ran and failures continued (2 applied, 0 failed, 0 skipped)' && line.level === 40)).toBe(true);
       expect(current.store.finishedSteps('inc-1', 1)).toEqual(new Map([[0, 'applied'], [1, 'applied']]));
     });
 
@@ -180,6 +180,8 @@ describe('RecoveryEngine', () => {
       openIncident(current, makeIncident('inc-2'));
       await eventually(() => expect(current.control.statesOf('inc-2')).toEqual(['escalated']));
       expect(auditOutcomes(current, 'inc-2', 'decision')).toContain('cooldown');
+      const escalation = current.store.records('inc-2').find((record) => record.outcome === 'escalated');
+      expect(escalation?.message).toMatch(/^no step could be applied \(0 failed, 1 skipped/);
 
       await vi.advanceTimersByTimeAsync(240_000);
       openIncident(current, makeIncident('inc-3'));
