@@ -63,6 +63,9 @@ export async function runCli(argv: string[], output: CliOutput = { stdout: proce
     await service.start();
   } catch (error) {
     logger.fatal({ err: error }, 'faultline failed to start');
+    if (isAddressInUse(error)) {
+      output.stderr.write('faultline: an address in the config is already in use; stop the other process (another Faultline?) or change the endpoint\n');
+    }
     await service?.shutdown();
     return 1;
   }
@@ -90,4 +93,10 @@ function waitForStopSignal(): Promise<NodeJS.Signals> {
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   });
+}
+
+/** True when a listener failed because its port is taken; grpc-js reports it as "No address added". */
+function isAddressInUse(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.includes('EADDRINUSE') || message.includes('No address added');
 }

@@ -133,6 +133,7 @@ describe('runCli', () => {
 
     expect(code).toBe(1);
     expect(await second.waitForLog('faultline failed to start')).toMatchObject({ level: 60 });
+    expect(second.err).toContain('an address in the config is already in use');
     expect(await running).toBe(0);
   });
 
