@@ -220,7 +220,7 @@ export class RecoveryEngine implements IncidentListener {
     const nowMs = Date.now();
     const stored: StoredRecovery = { incidentId: incident.id, policy: policy.name, run: previousRun + 1, progress: { status: 'executing', stepIndex: 0 }, incident, startedAtMs: nowMs, updatedAtMs: nowMs };
     this.store.saveRecovery(stored);
-    this.store.append({ event: 'decision', incidentId: incident.id, policy: policy.name, outcome: 'recovery_started', message: manual ? 'started by hand (POST /api/v1/incidents/{id}/recover)' : 'started when the incident opened' });
+    this.store.append({ event: 'decision', incidentId: incident.id, policy: policy.name, outcome: 'recovery_started', message: manual ? 'started manually through the API (POST /api/v1/incidents/{id}/recover)' : 'started when the incident opened' });
     return this.launch(stored, policy, manual);
   }
 
