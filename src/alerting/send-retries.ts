@@ -1,5 +1,6 @@
 import { ExponentialBackoff } from 'cockatiel';
 import type { GeneratorFn, IBackoff } from 'cockatiel';
+import { sleepMs } from '../common/abortable-sleep.js';
 import { AlertmanagerRequestError } from './alertmanager-client.js';
 import type { AlertRetryConfig } from './config.js';
 
@@ -63,22 +64,7 @@ export async function sendWithRetries(send: () => Promise<void>, options: SendRe
 
       backoff = backoff === undefined ? factory.next() : backoff.next(undefined);
       options.onRetry?.({ nextAttempt: attempt + 1, delayMs: backoff.duration, error });
-      await waitMs(backoff.duration, options.hurry);
+      await sleepMs(backoff.duration, options.hurry);
     }
   }
-}
-
-/** Resolves after `durationMs`, or at once when `signal` aborts. The timer is unref'd. */
-function waitMs(durationMs: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, durationMs);
-    timer.unref();
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { IBackoff, IBackoffFactory } from 'cockatiel';
 import type { Logger } from 'pino';
+import { sleepMs } from '../common/abortable-sleep.js';
 import { WarningThrottle } from '../receiver/warning-throttle.js';
 import type { RetryOnFailureSettings, SendingQueueSettings } from './config.js';
 import { createExportBackoff } from './export-backoff.js';
@@ -252,20 +253,4 @@ export class OtlpExporter {
     this.#counters.droppedSpans[reason] += batch.spanCount;
     this.#warnings.warn(reason, { spans: batch.spanCount, reason, cause, endpoint: this.#transport.endpoint }, `spans dropped: ${message}`);
   }
-}
-
-/** Waits `delayMs`, or less when `signal` aborts first. */
-function sleepMs(delayMs: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, delayMs);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -2,7 +2,7 @@ import { DelegateBackoff, ExponentialBackoff } from 'cockatiel';
 import type { GeneratorFn, IBackoff, IBackoffFactory } from 'cockatiel';
 import type { RetryConfig } from './config.js';
 import { ControlCallError, NoHealthyEndpointError } from './control-call-error.js';
-import { sleepMs } from './verification.js';
+import { sleepMs } from '../common/abortable-sleep.js';
 
 /**
  * Retries of one recovery step: up to `max_attempts` calls, retrying only retryable gRPC codes,

@@ -1,5 +1,6 @@
 import type { Incident } from '../correlation/incident.js';
 import type { IncidentControl } from './incident-control.js';
+import { sleepMs } from '../common/abortable-sleep.js';
 
 /**
  * What watching an incident after an applied step found:
@@ -41,19 +42,4 @@ export async function verifyStep(request: VerificationRequest): Promise<Verifica
 function failedAfter(incident: Incident, appliedAtMs: number): boolean {
   if (incident.lastSeenAtMs <= appliedAtMs) return false;
   return incident.lastFailureStartedAtMs === undefined || incident.lastFailureStartedAtMs >= appliedAtMs;
-}
-
-/** Resolves after `durationMs`, or at once when `signal` aborts; the timer is unref'd. */
-export function sleepMs(durationMs: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, durationMs);
-    timer.unref();
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
