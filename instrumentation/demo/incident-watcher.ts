@@ -53,7 +53,7 @@ export class IncidentWatcher {
     await this.polling;
   }
 
-  /** Every incident seen, in the order first seen. */
+  /** Returns every incident seen, in the order first seen. */
   incidents(): WatchedIncident[] {
     return [...this.watched.values()];
   }
@@ -172,7 +172,7 @@ function needsDetail(watched: WatchedIncident): boolean {
   return watched.incident.state !== 'resolved' || watched.readsAfterResolve < DETAIL_READS_AFTER_RESOLVE;
 }
 
-/** The control calls of an incident that finished, oldest first. */
+/** Returns the finished control calls of an incident, oldest first. */
 export function finishedCalls(watched: WatchedIncident): AuditRecord[] {
   return watched.history.filter((record) => record.event === 'call_finished');
 }

@@ -77,7 +77,7 @@ export class ReferenceDeployment {
     return `http://${this.systems.AutoMatrix.endpoints.apiAddress}`;
   }
 
-  /** Every child, Faultline last. */
+  /** Returns every child process, Faultline last. */
   children(): DemoChild[] {
     return [this.systems.AutoMatrix.child, this.systems.RelayCore.child, this.systems.NeuroWeaver.child, this.faultline.child];
   }
@@ -127,7 +127,7 @@ async function startSystems(options: DeploymentOptions, otlpGrpcEndpoint: string
   return { AutoMatrix: automatrix.value, RelayCore: relaycore.value, NeuroWeaver: neuroweaver.value };
 }
 
-/** The default ports, or free API ports with 0 for the control and admin ports. */
+/** Returns the default ports, or free API ports with 0 for the control and admin ports. */
 async function pickPorts(portMode: PortMode): Promise<Record<SystemName, SystemPorts>> {
   if (portMode === 'default') return { ...DEFAULT_SYSTEM_PORTS };
   return {
@@ -137,7 +137,7 @@ async function pickPorts(portMode: PortMode): Promise<Record<SystemName, SystemP
   };
 }
 
-/** The variables otel-config.demo.yaml expands. */
+/** Returns the environment variables that otel-config.demo.yaml expands. */
 function faultlineEnvironment(options: DeploymentOptions, otlpGrpcEndpoint: string, systems: Record<SystemName, RunningSystem>): Record<string, string> {
   const ephemeral = options.portMode === 'ephemeral';
   return {

@@ -81,7 +81,7 @@ export class TrafficGenerator {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Every run started so far, oldest first. */
+  /** Returns every run started so far, oldest first. */
   allRuns(): readonly RunRecord[] {
     return this.runs;
   }

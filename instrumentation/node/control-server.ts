@@ -22,9 +22,9 @@ export type { ActionIncident, ActionOutcome, ActionOutcomeKind, ActionParameterS
 export { InvalidActionDefinitionError } from './action-parameters.js';
 
 /**
- * A gRPC server that offers a service's recovery actions to Faultline: it serves
- * `faultline.control.v1.RecoveryControl` and `grpc.health.v1.Health`, validates each request,
- * replies to a repeated idempotency key with the first run's result, and traces each run as an internal span
+ * A gRPC server that offers a service's recovery actions to Faultline. It serves
+ * `faultline.control.v1.RecoveryControl` and `grpc.health.v1.Health` and validates each request.
+ * A repeated idempotency key gets the first run's result. Each run is traced as an internal span
  * `control.execute <action>` under the gRPC server span.
  */
 

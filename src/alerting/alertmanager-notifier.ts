@@ -9,7 +9,7 @@ import { sendWithRetries } from './send-retries.js';
 /**
  * Sends incidents to Prometheus Alertmanager as alerts, one alert per incident and state.
  *
- * Data flow: incident tracker -> `incidentChanged` (synchronous, never waits) -> alert queue ->
+ * Data flow: incident tracker -> `incidentChanged` (synchronous, returns at once) -> alert queue ->
  * one batch per event loop turn -> `POST /api/v2/alerts`, with retries. One request is in
  * flight at a time, so an alert's versions reach Alertmanager in the order they were made.
  *
@@ -107,7 +107,7 @@ export class AlertmanagerNotifier implements IncidentListener {
     this.scheduleFlush();
   }
 
-  /** Queues the alerts a change calls for. Never waits: the batch is sent on a later turn of the event loop. */
+  /** Queues the alerts a change calls for and returns at once. The batch is sent on a later turn of the event loop. */
   incidentChanged(change: IncidentChange): void {
     const { incident } = change;
     if (change.type === 'resolved') {

@@ -65,7 +65,7 @@ export interface StatusSource {
 }
 
 /**
- * What the status API serves at `/metrics`: Prometheus text rendered on demand, and the
+ * The source of the status API's `/metrics` route: Prometheus text rendered on demand, and the
  * histogram of the API's own request latency.
  */
 export interface MetricsEndpoint {

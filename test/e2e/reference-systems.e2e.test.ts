@@ -34,7 +34,7 @@ function running(): DemoSession {
   return session;
 }
 
-/** The timeline so far, for assertion messages. */
+/** Returns the timeline so far, for assertion messages. */
 function timeline(): string {
   return `timeline:\n${timelineLines.join('\n')}`;
 }

@@ -52,8 +52,8 @@ export class FakeIncidentControl implements IncidentControl {
   }
 
   /**
-   * Records a new failing trace of the incident, as the tracker does when one is analyzed at
-   * `atMs`; its root-cause span started at `startedAtMs`, by default the same time.
+   * Records a new failing trace of the incident, analyzed at `atMs`, as the tracker does. Its
+   * root-cause span started at `startedAtMs`, which defaults to `atMs`.
    */
   fail(id: string, atMs = Date.now(), startedAtMs = atMs): void {
     const incident = this.incidents.get(id);

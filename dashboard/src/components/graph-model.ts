@@ -91,7 +91,10 @@ function addSystem(model: GraphModel, system: string): void {
   if (!model.systems.some((existing) => existing.id === id)) model.systems.push({ id, label: systemLabel(system) });
 }
 
-/** Longest call depth of each service from a service with no callers; cycles stop at the node count. */
+/**
+ * Returns the maximum call depth of each service, counted from a service with no callers. A
+ * cycle stops growing once a depth reaches the node count.
+ */
 function callDepths(ids: readonly string[], edges: readonly ServiceEdge[]): Map<string, number> {
   const depths = new Map<string, number>(ids.map((id) => [id, 0]));
   // Bellman-Ford style relaxation: at most one pass per node, so a call cycle cannot loop forever.

@@ -2,10 +2,10 @@ import type { Provider } from './provider.js';
 
 /**
  * RelayCore's providers with their health. A provider's circuit opens after
- * `CIRCUIT_FAILURE_THRESHOLD` consecutive calls that found it unavailable; model errors and
+ * `CIRCUIT_FAILURE_THRESHOLD` consecutive calls that found it unavailable. Model errors and
  * timeouts do not count, because they show the provider was reached. An open circuit fails
- * requests fast until `reset_circuit`, or until `CIRCUIT_OPEN_MS` passed, when one more request
- * is let through and a single failure opens the circuit again.
+ * requests fast until `reset_circuit`, or until `CIRCUIT_OPEN_MS` has passed. Then one more
+ * request is let through, and a single failure opens the circuit again.
  */
 
 export const CIRCUIT_FAILURE_THRESHOLD = 5;
