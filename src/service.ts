@@ -6,6 +6,7 @@ import { RecoveryNotConfiguredError, type IncidentFilter, type IncidentPage, typ
 import { StatusServer } from './api/status-server.js';
 import { summarizeSystems, type SystemStatus } from './api/system-health.js';
 import type { FaultlineConfig } from './config/faultline-config.js';
+import { SliceScheduler } from './common/slice-scheduler.js';
 import { CorrelationStage } from './correlation/correlation-stage.js';
 import { ExportStage } from './exporter/export-stage.js';
 import type { Incident, IncidentListener } from './correlation/incident.js';
@@ -101,8 +102,10 @@ export class FaultlineService implements StatusSource {
             rememberedTraces: correlation.verdict_cache_size,
             logger,
           });
-    this.buffer = new TraceBuffer({ settings: correlation, consumer: this.exportStage ?? this.stage, logger });
-    this.receiver = new OtlpReceiver({ config: config.receiver, sink: this.buffer, logger, metrics: this.receiverMetrics });
+    // Decoding and analysis share one scheduler, so together they hold the event loop for one turn budget at a time.
+    const scheduler = new SliceScheduler();
+    this.buffer = new TraceBuffer({ settings: correlation, consumer: this.exportStage ?? this.stage, logger, scheduler });
+    this.receiver = new OtlpReceiver({ config: config.receiver, sink: this.buffer, logger, metrics: this.receiverMetrics, scheduler });
     this.metrics = new PrometheusMetrics(this.metricsSource());
     this.statusServer = config.statusApi === undefined ? undefined : new StatusServer(config.statusApi, this, logger, { metrics: this.metrics });
   }

@@ -83,7 +83,7 @@ export function readErrorSignals(
 /** Reads where a span points to from the peer attributes, current names first. */
 export function readPeerInfo(attributes: Attributes): PeerInfo {
   const port = integerOf(attributes['server.port']) ?? integerOf(attributes['net.peer.port']);
-  return {
+  const peer: PeerInfo = {
     service: stringOf(attributes['peer.service']),
     address: stringOf(attributes['server.address']) || stringOf(attributes['net.peer.name']),
     port: port ?? 0,
@@ -91,6 +91,14 @@ export function readPeerInfo(attributes: Attributes): PeerInfo {
     dbSystem: stringOf(attributes['db.system.name']) || stringOf(attributes['db.system']),
     messagingSystem: stringOf(attributes['messaging.system']),
   };
+  return isNoPeer(peer) ? NO_PEER : peer;
+}
+
+/** The peer of a span that names none; spans without peer attributes share it, so it stays in the heap once. */
+const NO_PEER: PeerInfo = Object.freeze({ service: '', address: '', port: 0, rpcService: '', dbSystem: '', messagingSystem: '' });
+
+function isNoPeer(peer: PeerInfo): boolean {
+  return peer.service === '' && peer.address === '' && peer.port === 0 && peer.rpcService === '' && peer.dbSystem === '' && peer.messagingSystem === '';
 }
 
 /** Tells whether a span carries any error signal; healthy traces skip analysis on this test. */

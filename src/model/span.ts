@@ -104,8 +104,8 @@ export interface SpanRecord {
   /** `InstrumentationScope.name`; empty when absent. */
   scopeName: string;
   attributes: Attributes;
-  events: SpanEvent[];
-  links: SpanLink[];
+  events: readonly SpanEvent[];
+  links: readonly SpanLink[];
   signals: ErrorSignals;
   peer: PeerInfo;
 }

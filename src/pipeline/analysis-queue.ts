@@ -1,17 +1,15 @@
 import type { Logger } from 'pino';
+import { SliceScheduler, type SlicedTask } from '../common/slice-scheduler.js';
 import type { CompletedTrace, TraceConsumer } from './completed-trace.js';
 
 /**
  * Released traces waiting for analysis. The trace buffer appends each trace it releases, and
- * the queue hands them to the consumer in release order, in slices that stop once
- * `sliceBudgetMs` has passed and continue on the next `setImmediate`. So a request that
- * completes hundreds of traces, or a sweep that releases them, never holds the event loop for
- * their whole analysis, and other I/O (status API requests, further OTLP requests) runs between
- * slices. `drain` hands over everything at once, for shutdown.
+ * the queue hands them to the consumer in release order, one trace per step of a
+ * `SliceScheduler`. So a request that completes hundreds of traces, or a sweep that releases
+ * them, never holds the event loop for their whole analysis, and other I/O (status API
+ * requests, further OTLP requests) runs between turns. `drain` hands over everything at once,
+ * for shutdown.
  */
-
-/** Time one slice may spend handing traces to the consumer before it yields, in ms. */
-export const ANALYSIS_SLICE_BUDGET_MS = 2;
 
 /** Handed-over entries the queue keeps at the front of its array before it compacts. */
 const COMPACT_AFTER_ENTRIES = 1024;
@@ -20,14 +18,8 @@ export interface AnalysisQueueOptions {
   consumer: TraceConsumer;
   /** The trace buffer's logger. Consumer failures are logged at the 1st, 10th, 100th, ... failure. */
   logger: Logger;
-  /**
-   * Time one slice may spend, in ms. The trace that crosses the budget finishes, so a slice can
-   * run over by one trace's analysis. Zero hands over one trace per slice. Defaults to
-   * `ANALYSIS_SLICE_BUDGET_MS`.
-   */
-  sliceBudgetMs?: number;
-  /** Monotonic clock in ms for the slice budget. Defaults to `performance.now`. */
-  clock?: () => number;
+  /** Runs the hand-over in steps, sharing each turn's budget with other background work. Defaults to a scheduler of its own. */
+  scheduler?: SliceScheduler;
 }
 
 interface QueuedTrace {
@@ -38,22 +30,32 @@ interface QueuedTrace {
 export class AnalysisQueue {
   private readonly consumer: TraceConsumer;
   private readonly logger: Logger;
-  private readonly sliceBudgetMs: number;
-  private readonly clock: () => number;
+  private readonly scheduler: SliceScheduler;
   /** Traces in release order; entries before `head` were handed over already. */
   private entries: QueuedTrace[] = [];
   private head = 0;
-  private scheduled: NodeJS.Immediate | undefined;
+  /** Whether the hand-over task is queued on the scheduler. */
+  private scheduled = false;
   private queuedSpans = 0;
   private queuedBytes = 0;
   private failures = 0;
   private nextFailureLogAt = 1;
+  private readonly handOver: SlicedTask = {
+    runStep: () => {
+      this.handOverNext();
+      this.scheduled = this.length > 0;
+      return !this.scheduled;
+    },
+    // handOverNext catches the consumer's errors, so a step does not throw.
+    fail: () => {
+      this.scheduled = false;
+    },
+  };
 
   constructor(options: AnalysisQueueOptions) {
     this.consumer = options.consumer;
     this.logger = options.logger;
-    this.sliceBudgetMs = options.sliceBudgetMs ?? ANALYSIS_SLICE_BUDGET_MS;
-    this.clock = options.clock ?? (() => performance.now());
+    this.scheduler = options.scheduler ?? new SliceScheduler();
   }
 
   /** Traces waiting for analysis. */
@@ -76,30 +78,21 @@ export class AnalysisQueue {
     return this.failures;
   }
 
-  /** Appends a released trace and schedules a slice unless one is scheduled already. */
+  /** Appends a released trace and queues the hand-over on the scheduler unless it is queued already. */
   push(trace: CompletedTrace, sizeBytes: number): void {
     this.entries.push({ trace, sizeBytes });
     this.queuedSpans += trace.spans.length;
     this.queuedBytes += sizeBytes;
-    this.scheduled ??= setImmediate(() => this.runSlice());
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.scheduler.schedule(this.handOver);
   }
 
-  /** Hands every queued trace to the consumer now and cancels the scheduled slice. */
+  /** Hands every queued trace to the consumer now and takes the hand-over off the scheduler. */
   drain(): void {
-    clearImmediate(this.scheduled);
-    this.scheduled = undefined;
+    this.scheduler.cancel(this.handOver);
+    this.scheduled = false;
     while (this.length > 0) this.handOverNext();
-  }
-
-  /** Hands over traces until the budget has passed, then schedules the next slice if any are left. */
-  private runSlice(): void {
-    this.scheduled = undefined;
-    const deadlineMs = this.clock() + this.sliceBudgetMs;
-    do {
-      this.handOverNext();
-    } while (this.length > 0 && this.clock() < deadlineMs);
-
-    if (this.length > 0) this.scheduled = setImmediate(() => this.runSlice());
   }
 
   private handOverNext(): void {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SliceScheduler } from '../common/slice-scheduler.js';
 import type { ErrorCorrelationConfig } from '../correlation/config.js';
 import type { SpanRecord } from '../model/span.js';
 import type { ConsumeResult, SpanSink } from '../receiver/span-sink.js';
@@ -14,8 +15,8 @@ import { ReleasedTraceCache } from './released-trace-cache.js';
  * it is evicted to make room, or at shutdown.
  *
  * Data flow: receiver -> `consume(spans)` -> pending traces, listed in the order of their
- * last update -> release -> analysis queue -> `TraceConsumer.consumeTrace`, in slices of about
- * `ANALYSIS_SLICE_BUDGET_MS` between other event-loop work. A released trace also goes to the
+ * last update -> release -> analysis queue -> `TraceConsumer.consumeTrace`, one trace per step of the
+ * shared `SliceScheduler`, between other event-loop work. A released trace also goes to the
  * released-trace cache, where late spans find their trace and reopen it for a new revision.
  * Spans wait in the queue counted against `max_buffered_spans` and `max_buffered_bytes`, so
  * back-pressure covers them until they are analyzed.
@@ -31,6 +32,8 @@ export interface TraceBufferOptions {
   settings: TraceBufferSettings;
   consumer: TraceConsumer;
   logger: Logger;
+  /** Runs the analysis hand-over in steps; the receiver's decoding shares it. Defaults to a scheduler of the buffer's own. */
+  scheduler?: SliceScheduler;
 }
 
 /**
@@ -124,7 +127,7 @@ export class TraceBuffer implements SpanSink {
   constructor(options: TraceBufferOptions) {
     this.settings = options.settings;
     this.logger = options.logger.child({ component: 'trace_buffer' });
-    this.analysis = new AnalysisQueue({ consumer: options.consumer, logger: this.logger });
+    this.analysis = new AnalysisQueue({ consumer: options.consumer, logger: this.logger, scheduler: options.scheduler });
     this.released = new ReleasedTraceCache(options.settings.verdict_cache_size, options.settings.max_buffered_bytes);
   }
 

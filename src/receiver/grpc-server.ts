@@ -9,12 +9,13 @@ import {
   type ServerUnaryCall,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { SliceScheduler } from '../common/slice-scheduler.js';
 import type { GrpcProtocolConfig } from './config.js';
 import type { DecodedRequest } from './decoded-request.js';
 import { joinHostPort, parseEndpoint } from '../config/endpoint.js';
 import { RETRY_AFTER_SECONDS, type ExportHandler } from './export-handler.js';
 import { encodeExportResponse } from './export-response.js';
-import { decodeProtobufRequest } from './otlp-protobuf-decoder.js';
+import { decodeInSteps } from './decode-in-steps.js';
 import { MalformedRequestError } from './receiver-errors.js';
 
 /**
@@ -49,6 +50,8 @@ export interface OtlpGrpcServerOptions {
   config: GrpcProtocolConfig;
   handler: ExportHandler;
   logger: Logger;
+  /** Runs request decoding in steps between other event-loop work. */
+  scheduler: SliceScheduler;
 }
 
 /** The gRPC half of the receiver; `OtlpReceiver` starts and stops it. */
@@ -56,12 +59,14 @@ export class OtlpGrpcServer {
   readonly #config: GrpcProtocolConfig;
   readonly #handler: ExportHandler;
   readonly #logger: Logger;
+  readonly #scheduler: SliceScheduler;
   readonly #server: Server;
 
   constructor(options: OtlpGrpcServerOptions) {
     this.#config = options.config;
     this.#handler = options.handler;
     this.#logger = options.logger;
+    this.#scheduler = options.scheduler;
     // grpc-js returns RESOURCE_EXHAUSTED itself for a larger message, compressed or inflated.
     this.#server = new Server({ 'grpc.max_receive_message_length': options.config.max_recv_msg_size_mib * MIB });
     this.#server.addService(traceServiceDefinition, {
@@ -97,18 +102,16 @@ export class OtlpGrpcServer {
   }
 
   #export(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void {
-    try {
-      this.#decodeAndExport(call.request, callback);
-    } catch (error) {
+    this.#decodeAndExport(call.request, callback).catch((error: unknown) => {
       this.#logger.error({ err: error }, 'export request failed unexpectedly');
       callback(statusError(GrpcStatus.INTERNAL, 'internal error'));
-    }
+    });
   }
 
-  #decodeAndExport(request: Buffer, callback: sendUnaryData<Buffer>): void {
+  async #decodeAndExport(request: Buffer, callback: sendUnaryData<Buffer>): Promise<void> {
     let decoded: DecodedRequest;
     try {
-      decoded = decodeProtobufRequest(request);
+      decoded = await decodeInSteps(this.#scheduler, request);
     } catch (error) {
       if (!(error instanceof MalformedRequestError)) throw error;
       this.#handler.reject('grpc', 'malformed', error.message);

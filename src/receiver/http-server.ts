@@ -2,13 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { SliceScheduler } from '../common/slice-scheduler.js';
 import type { HttpProtocolConfig } from './config.js';
 import type { DecodedRequest } from './decoded-request.js';
 import { joinHostPort, parseEndpoint } from '../config/endpoint.js';
 import { RETRY_AFTER_SECONDS, type ExportHandler, type ExportOutcome } from './export-handler.js';
 import { encodeExportResponse, encodeRpcStatus, exportResponseJson, rpcStatusJson } from './export-response.js';
 import { decodeJsonRequest } from './otlp-json-decoder.js';
-import { decodeProtobufRequest } from './otlp-protobuf-decoder.js';
+import { decodeInSteps } from './decode-in-steps.js';
 import { MalformedRequestError } from './receiver-errors.js';
 import type { RequestRejectReason } from './receiver-metrics.js';
 import { readRequestBody, type BodyLimits } from './request-body.js';
@@ -45,6 +46,8 @@ export interface OtlpHttpServerOptions {
   config: HttpProtocolConfig;
   handler: ExportHandler;
   logger: Logger;
+  /** Runs protobuf decoding in steps between other event-loop work. */
+  scheduler: SliceScheduler;
 }
 
 /** The HTTP half of the receiver; `OtlpReceiver` starts and stops it. */
@@ -52,6 +55,7 @@ export class OtlpHttpServer {
   readonly #config: HttpProtocolConfig;
   readonly #handler: ExportHandler;
   readonly #logger: Logger;
+  readonly #scheduler: SliceScheduler;
   readonly #limits: BodyLimits;
   readonly #server: Server;
   #closing = false;
@@ -60,6 +64,7 @@ export class OtlpHttpServer {
     this.#config = options.config;
     this.#handler = options.handler;
     this.#logger = options.logger;
+    this.#scheduler = options.scheduler;
     this.#limits = { maxBodyBytes: options.config.max_request_body_size, maxDecompressedBytes: options.config.max_decompressed_size };
     this.#server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (request, response) => void this.#serve(request, response));
   }
@@ -141,10 +146,11 @@ export class OtlpHttpServer {
     }
   }
 
-  #export(response: ServerResponse, format: BodyFormat, body: Buffer): void {
+  async #export(response: ServerResponse, format: BodyFormat, body: Buffer): Promise<void> {
     let decoded: DecodedRequest;
     try {
-      decoded = format === 'json' ? decodeJsonRequest(body.toString('utf8')) : decodeProtobufRequest(body);
+      // NOTE: a JSON body is parsed and decoded in one piece; only protobuf decoding yields between steps.
+      decoded = format === 'json' ? decodeJsonRequest(body.toString('utf8')) : await decodeInSteps(this.#scheduler, body);
     } catch (error) {
       if (!(error instanceof MalformedRequestError)) throw error;
       return this.#reject(response, format, malformed(error.message));

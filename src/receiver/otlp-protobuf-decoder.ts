@@ -95,21 +95,134 @@ const tag = (fieldNumber: number, wireType: number): number => (fieldNumber << 3
 
 /** Decodes a request body; throws MalformedRequestError when the bytes are not a valid request. */
 export function decodeProtobufRequest(bytes: Uint8Array): DecodedRequest {
-  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const reader = protobuf.Reader.create(buffer);
-  const builder = new DecodedRequestBuilder();
-  try {
-    while (reader.pos < reader.len) {
+  const decoding = new ProtobufRequestDecoding(bytes);
+  decoding.readSpans(Number.POSITIVE_INFINITY);
+  return decoding.result();
+}
+
+/** The resource and scope that the spans of one `ScopeSpans` share. */
+interface SpanScope {
+  resource: ResourceIdentity;
+  scopeName: string;
+}
+
+/**
+ * One request's decoding, which can stop between spans and go on later, so a large request
+ * need not hold the event loop for its whole decode. The constructor walks the request's
+ * structure: it reads each resource and scope, and notes where each span starts and ends
+ * without reading it. `readSpans` then reads the spans in wire order, as many as asked.
+ * Both throw MalformedRequestError for bytes that are not a valid request.
+ */
+export class ProtobufRequestDecoding {
+  readonly #reader: protobuf.Reader;
+  readonly #builder = new DecodedRequestBuilder();
+  readonly #scopes: SpanScope[] = [];
+  /** Per span in wire order: where it starts and ends, and its index in `#scopes`. */
+  readonly #spanStarts: number[] = [];
+  readonly #spanEnds: number[] = [];
+  readonly #spanScopes: number[] = [];
+  #nextSpan = 0;
+
+  constructor(bytes: Uint8Array) {
+    const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#reader = protobuf.Reader.create(buffer);
+    asMalformed(() => {
+      const reader = this.#reader;
+      while (reader.pos < reader.len) {
+        const fieldTag = reader.uint32();
+        if (fieldTag === tag(1, LEN)) this.#locateResourceSpans(messageEnd(reader));
+        else skipField(reader, fieldTag, REQUEST);
+      }
+    });
+  }
+
+  /** Spans of the request, valid or not. */
+  get spanCount(): number {
+    return this.#spanStarts.length;
+  }
+
+  /** Whether every span has been read. */
+  get done(): boolean {
+    return this.#nextSpan >= this.#spanStarts.length;
+  }
+
+  /** Reads up to `count` more spans. */
+  readSpans(count: number): void {
+    asMalformed(() => {
+      const last = Math.min(this.#spanStarts.length, this.#nextSpan + count);
+      for (; this.#nextSpan < last; this.#nextSpan += 1) {
+        const span = this.#nextSpan;
+        const scope = this.#scopes[this.#spanScopes[span] ?? 0];
+        if (scope === undefined) continue;
+        this.#reader.pos = this.#spanStarts[span] ?? 0;
+        readSpan(this.#reader, this.#spanEnds[span] ?? 0, scope.resource, scope.scopeName, this.#builder);
+      }
+    });
+  }
+
+  /** Returns the decoded request. Call it once `done` is true. */
+  result(): DecodedRequest {
+    return this.#builder.build();
+  }
+
+  #locateResourceSpans(end: number): void {
+    const reader = this.#reader;
+    let resource = readResourceIdentity({});
+    const scopeSpansEnds: number[] = [];
+    while (reader.pos < end) {
       const fieldTag = reader.uint32();
-      if (fieldTag === tag(1, LEN)) readResourceSpans(reader, messageEnd(reader), builder);
-      else skipField(reader, fieldTag, REQUEST);
+      if (fieldTag === tag(1, LEN)) {
+        resource = readResource(reader, messageEnd(reader));
+      } else if (fieldTag === tag(2, LEN)) {
+        // The resource may follow its spans on the wire, so scopes are located after the loop.
+        const scopeEnd = messageEnd(reader);
+        scopeSpansEnds.push(reader.pos, scopeEnd);
+        reader.pos = scopeEnd;
+      } else {
+        skipField(reader, fieldTag, RESOURCE_SPANS);
+      }
     }
+    checkEnd(reader, end, RESOURCE_SPANS);
+
+    for (let index = 0; index < scopeSpansEnds.length; index += 2) {
+      reader.pos = scopeSpansEnds[index] ?? end;
+      this.#locateScopeSpans(scopeSpansEnds[index + 1] ?? end, resource);
+    }
+    reader.pos = end;
+  }
+
+  #locateScopeSpans(end: number, resource: ResourceIdentity): void {
+    const reader = this.#reader;
+    const scope: SpanScope = { resource, scopeName: '' };
+    const scopeIndex = this.#scopes.push(scope) - 1;
+    while (reader.pos < end) {
+      const fieldTag = reader.uint32();
+      if (fieldTag === tag(1, LEN)) {
+        // The scope may follow its spans on the wire, so spans are read later, with the name the message ends with.
+        scope.scopeName = readScopeName(reader, messageEnd(reader));
+      } else if (fieldTag === tag(2, LEN)) {
+        const spanEnd = messageEnd(reader);
+        this.#spanStarts.push(reader.pos);
+        this.#spanEnds.push(spanEnd);
+        this.#spanScopes.push(scopeIndex);
+        reader.pos = spanEnd;
+      } else {
+        skipField(reader, fieldTag, SCOPE_SPANS);
+      }
+    }
+    checkEnd(reader, end, SCOPE_SPANS);
+  }
+}
+
+/** Runs a step of the walk, turning the reader's own errors (a RangeError past the end) into MalformedRequestError. */
+function asMalformed(step: () => void): void {
+  try {
+    step();
   } catch (error) {
     if (error instanceof MalformedRequestError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new MalformedRequestError(`invalid protobuf request: ${reason}`, { cause: error });
   }
-  return builder.build();
 }
 
 /** Reads the length of an embedded message or string and returns where it ends. */
@@ -142,31 +255,6 @@ function skipField(reader: protobuf.Reader, fieldTag: number, message: MessageSh
   reader.skipType(wireType, 0, fieldNumber);
 }
 
-function readResourceSpans(reader: protobuf.Reader, end: number, builder: DecodedRequestBuilder): void {
-  let resource = readResourceIdentity({});
-  const scopeSpansEnds: number[] = [];
-  while (reader.pos < end) {
-    const fieldTag = reader.uint32();
-    if (fieldTag === tag(1, LEN)) {
-      resource = readResource(reader, messageEnd(reader));
-    } else if (fieldTag === tag(2, LEN)) {
-      // The resource may follow its spans on the wire, so spans are read after the loop.
-      const scopeEnd = messageEnd(reader);
-      scopeSpansEnds.push(reader.pos, scopeEnd);
-      reader.pos = scopeEnd;
-    } else {
-      skipField(reader, fieldTag, RESOURCE_SPANS);
-    }
-  }
-  checkEnd(reader, end, RESOURCE_SPANS);
-
-  for (let index = 0; index < scopeSpansEnds.length; index += 2) {
-    reader.pos = scopeSpansEnds[index] ?? end;
-    readScopeSpans(reader, scopeSpansEnds[index + 1] ?? end, resource, builder);
-  }
-  reader.pos = end;
-}
-
 function readResource(reader: protobuf.Reader, end: number): ResourceIdentity {
   const attributes: Attributes = {};
   while (reader.pos < end) {
@@ -176,31 +264,6 @@ function readResource(reader: protobuf.Reader, end: number): ResourceIdentity {
   }
   checkEnd(reader, end, RESOURCE);
   return readResourceIdentity(attributes);
-}
-
-function readScopeSpans(reader: protobuf.Reader, end: number, resource: ResourceIdentity, builder: DecodedRequestBuilder): void {
-  let scopeName = '';
-  const spanEnds: number[] = [];
-  while (reader.pos < end) {
-    const fieldTag = reader.uint32();
-    if (fieldTag === tag(1, LEN)) {
-      scopeName = readScopeName(reader, messageEnd(reader));
-    } else if (fieldTag === tag(2, LEN)) {
-      // The scope may follow its spans on the wire, so spans are read after the loop.
-      const spanEnd = messageEnd(reader);
-      spanEnds.push(reader.pos, spanEnd);
-      reader.pos = spanEnd;
-    } else {
-      skipField(reader, fieldTag, SCOPE_SPANS);
-    }
-  }
-  checkEnd(reader, end, SCOPE_SPANS);
-
-  for (let index = 0; index < spanEnds.length; index += 2) {
-    reader.pos = spanEnds[index] ?? end;
-    readSpan(reader, spanEnds[index + 1] ?? end, resource, scopeName, builder);
-  }
-  reader.pos = end;
 }
 
 function readScopeName(reader: protobuf.Reader, end: number): string {
@@ -227,14 +290,14 @@ function readSpan(reader: protobuf.Reader, end: number, resource: ResourceIdenti
   let statusMessage = '';
   let linkProblem: string | undefined;
   const attributes: Attributes = {};
-  const events: SpanEvent[] = [];
-  const links: SpanLink[] = [];
+  let events: SpanEvent[] | undefined;
+  let links: SpanLink[] | undefined;
 
   while (reader.pos < end) {
     const fieldTag = reader.uint32();
     switch (fieldTag) {
       case tag(1, LEN):
-        traceId = readHex(reader);
+        traceId = readTraceId(reader);
         break;
       case tag(2, LEN):
         spanId = readHex(reader);
@@ -243,7 +306,7 @@ function readSpan(reader: protobuf.Reader, end: number, resource: ResourceIdenti
         parentSpanId = readHex(reader);
         break;
       case tag(5, LEN):
-        name = readString(reader);
+        name = valueCache.read(reader);
         break;
       case tag(6, VARINT):
         kind = reader.int32();
@@ -258,12 +321,12 @@ function readSpan(reader: protobuf.Reader, end: number, resource: ResourceIdenti
         readKeyValue(reader, messageEnd(reader), attributes, 1);
         break;
       case tag(11, LEN):
-        events.push(readEvent(reader, messageEnd(reader)));
+        (events ??= []).push(readEvent(reader, messageEnd(reader)));
         break;
       case tag(13, LEN): {
         const link = readLink(reader, messageEnd(reader));
         linkProblem ??= linkIdProblem(link.traceId, link.spanId);
-        links.push(link);
+        (links ??= []).push(link);
         break;
       }
       case tag(15, LEN): {
@@ -303,9 +366,9 @@ function readSpan(reader: protobuf.Reader, end: number, resource: ResourceIdenti
     resource,
     scopeName,
     attributes,
-    events,
-    links,
-    signals: readErrorSignals(status, statusMessage, attributes, events),
+    events: events ?? NO_EVENTS,
+    links: links ?? NO_LINKS,
+    signals: readErrorSignals(status, statusMessage, attributes, events ?? NO_EVENTS),
     peer: readPeerInfo(attributes),
   });
 }
@@ -315,7 +378,7 @@ function readEvent(reader: protobuf.Reader, end: number): SpanEvent {
   while (reader.pos < end) {
     const fieldTag = reader.uint32();
     if (fieldTag === tag(1, FIXED64)) event.timeUnixNano = readFixed64(reader);
-    else if (fieldTag === tag(2, LEN)) event.name = readString(reader);
+    else if (fieldTag === tag(2, LEN)) event.name = valueCache.read(reader);
     else if (fieldTag === tag(3, LEN)) readKeyValue(reader, messageEnd(reader), event.attributes, 1);
     else skipField(reader, fieldTag, EVENT);
   }
@@ -342,7 +405,7 @@ function readKeyValue(reader: protobuf.Reader, end: number, attributes: Attribut
   let value: AttributeValue | undefined;
   while (reader.pos < end) {
     const fieldTag = reader.uint32();
-    if (fieldTag === tag(1, LEN)) key = readKey(reader);
+    if (fieldTag === tag(1, LEN)) key = keyCache.read(reader);
     else if (fieldTag === tag(2, LEN)) value = readAnyValue(reader, messageEnd(reader), depth);
     else skipField(reader, fieldTag, KEY_VALUE);
   }
@@ -357,7 +420,7 @@ function readAnyValue(reader: protobuf.Reader, end: number, depth: number): Attr
     const fieldTag = reader.uint32();
     switch (fieldTag) {
       case tag(1, LEN):
-        value = readString(reader);
+        value = valueCache.read(reader);
         break;
       case tag(2, VARINT):
         value = reader.bool();
@@ -421,46 +484,62 @@ function checkDepth(depth: number): void {
 }
 
 /**
- * Attribute keys decoded so far, indexed by an FNV-1a hash of their bytes. Keys repeat across
- * spans, so most reads return the cached string and every span's attributes share one key string
- * object. A slot contains one key, and a colliding key replaces it.
+ * Short strings decoded so far, indexed by an FNV-1a hash of their bytes. Attribute keys, span
+ * names and many attribute values repeat across spans, so most reads return the cached string:
+ * the spans share one string object, and the decoder allocates less. That keeps garbage
+ * collection pauses short while spans wait in the trace buffer. Each slot contains one string,
+ * and a colliding string replaces it.
  */
-const KEY_CACHE_SLOTS = 4096;
-/** Maximum length in bytes of a cached key. Longer keys are decoded on every read. */
-const MAX_CACHED_KEY_BYTES = 64;
-const keyCache: string[] = new Array<string>(KEY_CACHE_SLOTS).fill('');
+class StringCache {
+  readonly #slots: string[];
+  readonly #mask: number;
 
-/** Reads a string field that is an attribute key, through the key cache when it is short ASCII. */
-function readKey(reader: protobuf.Reader): string {
-  const length = reader.size();
-  const start = reader.pos;
-  const end = stringEnd(reader, length);
-  const slot = length > MAX_CACHED_KEY_BYTES ? -1 : asciiHashSlot(reader.buf, start, end);
-  if (slot < 0) return readStringBytes(reader, start, end);
-
-  const cached = keyCache[slot] ?? '';
-  if (cachedKeyMatches(cached, reader.buf, start, end)) {
-    reader.pos = end;
-    return cached;
+  /** `size` must be a power of two. */
+  constructor(size: number) {
+    this.#slots = new Array<string>(size).fill('');
+    this.#mask = size - 1;
   }
-  const key = readStringBytes(reader, start, end);
-  keyCache[slot] = key;
-  return key;
+
+  /** Reads a string field through the cache when it is short ASCII. */
+  read(reader: protobuf.Reader): string {
+    const length = reader.size();
+    const start = reader.pos;
+    const end = stringEnd(reader, length);
+    const hash = length > MAX_CACHED_BYTES ? -1 : asciiHash(reader.buf, start, end);
+    if (hash < 0) return readStringBytes(reader, start, end);
+
+    const slot = hash & this.#mask;
+    const cached = this.#slots[slot] ?? '';
+    if (cachedStringMatches(cached, reader.buf, start, end)) {
+      reader.pos = end;
+      return cached;
+    }
+    const decoded = readStringBytes(reader, start, end);
+    this.#slots[slot] = decoded;
+    return decoded;
+  }
 }
 
-/** Returns the key cache slot of the bytes, or -1 when a byte is not ASCII. */
-function asciiHashSlot(buffer: Uint8Array, start: number, end: number): number {
+/** Maximum length in bytes of a cached string. Longer strings are decoded on every read. */
+const MAX_CACHED_BYTES = 64;
+/** Attribute keys, which repeat more than values. */
+const keyCache = new StringCache(4096);
+/** Span and event names, and string attribute values. */
+const valueCache = new StringCache(16_384);
+
+/** Returns the FNV-1a hash of the bytes as an unsigned 32-bit integer, or -1 when a byte is not ASCII. */
+function asciiHash(buffer: Uint8Array, start: number, end: number): number {
   let hash = 2_166_136_261;
   for (let index = start; index < end; index += 1) {
     const byte = buffer[index] ?? 0;
     if (byte >= 0x80) return -1;
     hash = Math.imul(hash ^ byte, 16_777_619);
   }
-  return (hash >>> 0) & (KEY_CACHE_SLOTS - 1);
+  return hash >>> 0;
 }
 
 /** Compares an ASCII string with bytes, one character per byte. */
-function cachedKeyMatches(cached: string, buffer: Uint8Array, start: number, end: number): boolean {
+function cachedStringMatches(cached: string, buffer: Uint8Array, start: number, end: number): boolean {
   if (cached.length !== end - start) return false;
   for (let index = start; index < end; index += 1) {
     if (cached.charCodeAt(index - start) !== buffer[index]) return false;
@@ -495,6 +574,35 @@ function readStringBytes(reader: protobuf.Reader, start: number, end: number): s
   }
   // ASCII bytes decode the same in Latin-1, which Node copies into a one-byte string without UTF-8 validation.
   return buffer.toString('latin1', start, end);
+}
+
+/** Shared by the spans that have no events or links, so each such span allocates no empty array. */
+const NO_EVENTS: readonly SpanEvent[] = Object.freeze([]);
+const NO_LINKS: readonly SpanLink[] = Object.freeze([]);
+
+/**
+ * The bytes and hex string of the last trace id read. The spans of one trace usually follow one
+ * another in a request, so they share one string instead of decoding the same id again.
+ */
+const lastTraceId = { bytes: Buffer.alloc(16), length: -1, hex: '' };
+
+/** Reads `Span.trace_id` as lowercase hex, reusing the previous span's string when the bytes match. */
+function readTraceId(reader: protobuf.Reader): string {
+  const end = messageEnd(reader);
+  const buffer = reader.buf as Buffer;
+  const length = end - reader.pos;
+  if (length === lastTraceId.length && buffer.compare(lastTraceId.bytes, 0, length, reader.pos, end) === 0) {
+    reader.pos = end;
+    return lastTraceId.hex;
+  }
+  const hex = buffer.toString('hex', reader.pos, end);
+  if (length <= lastTraceId.bytes.length) {
+    buffer.copy(lastTraceId.bytes, 0, reader.pos, end);
+    lastTraceId.length = length;
+    lastTraceId.hex = hex;
+  }
+  reader.pos = end;
+  return hex;
 }
 
 /** Reads a length-delimited bytes field as lowercase hex without copying it first. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { SliceScheduler } from '../common/slice-scheduler.js';
 import type { ReceiverConfig } from './config.js';
 import { ExportHandler } from './export-handler.js';
 import { OtlpGrpcServer } from './grpc-server.js';
@@ -23,6 +24,8 @@ export interface OtlpReceiverOptions {
   metrics: ReceiverMetrics;
   /** Time in-flight requests get at shutdown; default `SHUTDOWN_GRACE_MS`. */
   shutdownGraceMs?: number;
+  /** Runs protobuf decoding in steps; the service shares it with the trace buffer's analysis. Defaults to a scheduler of the receiver's own. */
+  scheduler?: SliceScheduler;
 }
 
 /** Listen addresses of the servers as `host:port` with the real port. A protocol not started is absent. */
@@ -54,9 +57,10 @@ export class OtlpReceiver {
     this.#logger = options.logger.child({ component: 'receiver' });
     this.#shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
     const handler = new ExportHandler({ sink: options.sink, metrics: options.metrics, logger: this.#logger });
+    const scheduler = options.scheduler ?? new SliceScheduler();
     const { grpc, http } = options.config.protocols;
-    this.#grpc = grpc === undefined ? undefined : new OtlpGrpcServer({ config: grpc, handler, logger: this.#logger });
-    this.#http = http === undefined ? undefined : new OtlpHttpServer({ config: http, handler, logger: this.#logger });
+    this.#grpc = grpc === undefined ? undefined : new OtlpGrpcServer({ config: grpc, handler, logger: this.#logger, scheduler });
+    this.#http = http === undefined ? undefined : new OtlpHttpServer({ config: http, handler, logger: this.#logger, scheduler });
   }
 
   /** Starts the configured servers; later calls return the first call's promise. */

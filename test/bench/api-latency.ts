@@ -2,6 +2,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { encodeProtobufRequest } from '../support/otlp-test-requests.js';
@@ -17,7 +18,9 @@ import { sampleProcess } from './process-sampler.js';
  * worker thread then sends LOAD_SPANS_PER_SECOND spans per second to the OTLP/gRPC receiver,
  * while the main thread times sequential GET requests over one keep-alive HTTP connection.
  *
- * Usage: node --import tsx test/bench/api-latency.ts
+ * Usage: node --single-threaded-gc --import tsx test/bench/api-latency.ts [--faultline-flag FLAG ...]
+ * (`npm run bench:api`). `--single-threaded-gc` keeps this process's garbage collector off the
+ * CPU that Faultline runs on; `--faultline-flag` passes a Node flag to Faultline, once per flag.
  * It prints one JSON line with p50/p99/max per route and fails (exit code 1) when a p99 is
  * at or above P99_BUDGET_MS.
  */
@@ -242,7 +245,9 @@ async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'faultline-api-bench-'));
   const configPath = join(directory, 'config.yaml');
   writeFileSync(configPath, configYaml());
-  const { process: faultline, addresses } = await FaultlineProcess.start({ configPath, nodeFlags: [] });
+  const { values } = parseArgs({ options: { 'faultline-flag': { type: 'string', multiple: true, default: [] } }, strict: true });
+  const nodeFlags = values['faultline-flag'];
+  const { process: faultline, addresses } = await FaultlineProcess.start({ configPath, nodeFlags });
   try {
     await seedIncidents(addresses.grpc, addresses.status_api);
     const idleRoutes = await timeRoutes(addresses.status_api, faultline.pid);
@@ -272,6 +277,7 @@ async function main(): Promise<void> {
       exportLatencyMs: { p50: percentile(totals.exportLatenciesMs, 0.5), p99: percentile(totals.exportLatenciesMs, 0.99) },
       routesWithoutLoad: idleRoutes,
       routes,
+      faultlineNodeFlags: nodeFlags,
       cpus: availableParallelism(),
       loadAverage: loadavg().map((value) => Number(value.toFixed(2))),
     };

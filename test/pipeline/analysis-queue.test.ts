@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AnalysisQueue, type AnalysisQueueOptions } from '../../src/pipeline/analysis-queue.js';
+import { SliceScheduler } from '../../src/common/slice-scheduler.js';
+import { AnalysisQueue } from '../../src/pipeline/analysis-queue.js';
 import type { CompletedTrace, TraceConsumer } from '../../src/pipeline/completed-trace.js';
 import { bufferSpan, traceIdOf } from '../support/buffer-spans.js';
 
@@ -23,9 +24,10 @@ function completedTrace(trace: number, spanCount = 1): CompletedTrace {
   return { traceId: traceIdOf(trace), spans, firstSpanAtMs: 0, lastSpanAtMs: 0, reason: 'complete', revision: 0 };
 }
 
-function createQueue(options: Partial<AnalysisQueueOptions> = {}): { queue: AnalysisQueue; consumer: TimedConsumer } {
+function createQueue(sliceBudgetMs = 2): { queue: AnalysisQueue; consumer: TimedConsumer } {
   const consumer = new TimedConsumer();
-  const queue = new AnalysisQueue({ consumer, logger: pino({ level: 'silent' }), sliceBudgetMs: 2, clock: () => consumer.nowMs, ...options });
+  const scheduler = new SliceScheduler({ turnBudgetMs: sliceBudgetMs, clock: () => consumer.nowMs });
+  const queue = new AnalysisQueue({ consumer, logger: pino({ level: 'silent' }), scheduler });
   return { queue, consumer };
 }
 
@@ -81,7 +83,7 @@ describe('AnalysisQueue', () => {
       { name: 'zero budget', sliceBudgetMs: 0, firstSlice: 1 },
       { name: 'budget above the queue', sliceBudgetMs: 100, firstSlice: 10 },
     ])('stops a slice at the budget ($name)', ({ sliceBudgetMs, firstSlice }) => {
-      const { queue, consumer } = createQueue({ sliceBudgetMs });
+      const { queue, consumer } = createQueue(sliceBudgetMs);
       for (let trace = 1; trace <= 10; trace += 1) queue.push(completedTrace(trace), 100);
 
       runSlice();
@@ -114,7 +116,7 @@ describe('AnalysisQueue', () => {
     });
 
     it('keeps order after the handed-over part is compacted', () => {
-      const { queue, consumer } = createQueue({ sliceBudgetMs: 1000 });
+      const { queue, consumer } = createQueue(1000);
       for (let trace = 1; trace <= 3000; trace += 1) queue.push(completedTrace(trace), 100);
 
       runSlice();
@@ -141,6 +143,17 @@ describe('AnalysisQueue', () => {
       expect(queue.spanCount).toBe(0);
       expect(queue.sizeBytes).toBe(0);
       expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('hands over a trace pushed after a drain', () => {
+      const { queue, consumer } = createQueue();
+      queue.push(completedTrace(1), 100);
+      queue.drain();
+
+      queue.push(completedTrace(2), 100);
+      vi.runAllTimers();
+
+      expect(consumer.traceIds).toEqual([traceIdOf(1), traceIdOf(2)]);
     });
 
     it('does nothing when empty', () => {

@@ -130,4 +130,86 @@ describe('decodeProtobufRequest', () => {
     expect(decoded.invalidSpans).toBe(1);
     expect(decoded.firstInvalidReason).toBe('span "zero": span_id must not be all zero');
   });
+
+  describe('repeated strings and ids', () => {
+    function spanOf(traceId: Buffer, index: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+      const spanId = Buffer.alloc(8);
+      spanId.writeUInt32BE(index + 1, 4);
+      return { traceId, spanId, name: `op-${index % 7}`, ...extra };
+    }
+
+    function decodeSpans(spans: Record<string, unknown>[]) {
+      return decodeProtobufRequest(encodeProtobufRequest({ resourceSpans: [{ scopeSpans: [{ spans }] }] }));
+    }
+
+    it('reads values past the cache size', () => {
+      const traceId = Buffer.from(TRACE_ID, 'hex');
+      const spans = Array.from({ length: 200 }, (_, span) =>
+        spanOf(traceId, span, {
+          attributes: Array.from({ length: 100 }, (_, attribute) => ({ key: `key-${attribute}`, value: { stringValue: `value-${span}-${attribute}` } })),
+        }),
+      );
+
+      for (let round = 0; round < 2; round += 1) {
+        const decoded = decodeSpans(spans);
+        expect(decoded.spans).toHaveLength(200);
+        decoded.spans.forEach((span, index) => {
+          expect(span.name).toBe(`op-${index % 7}`);
+          expect(span.attributes['key-0']).toBe(`value-${index}-0`);
+          expect(span.attributes['key-99']).toBe(`value-${index}-99`);
+        });
+      }
+    });
+
+    it.each([
+      { name: 'non-ASCII', value: 'résumé ✓' },
+      { name: 'longer than the cached length', value: 'x'.repeat(65) },
+      { name: 'long non-ASCII', value: 'ü'.repeat(40) },
+      { name: 'empty', value: '' },
+    ])('reads a $name value the same way twice', ({ value }) => {
+      const traceId = Buffer.from(TRACE_ID, 'hex');
+      const attributes = [{ key: 'text', value: { stringValue: value } }];
+
+      const decoded = decodeSpans([spanOf(traceId, 0, { attributes, name: value }), spanOf(traceId, 1, { attributes, name: value })]);
+
+      expect(decoded.spans.map((span) => [span.name, span.attributes.text])).toEqual([
+        [value, value],
+        [value, value],
+      ]);
+    });
+
+    it('reads each span\'s own trace id when ids alternate', () => {
+      const first = Buffer.alloc(16, 0xaa);
+      const second = Buffer.alloc(16, 0xbb);
+
+      const decoded = decodeSpans([spanOf(first, 0), spanOf(first, 1), spanOf(second, 2), spanOf(first, 3)]);
+
+      expect(decoded.spans.map((span) => span.traceId)).toEqual([first, first, second, first].map((id) => id.toString('hex')));
+    });
+
+    it('tells a trace id from a shorter prefix', () => {
+      const short = Buffer.alloc(8, 0xcc);
+      const long = Buffer.concat([short, Buffer.alloc(8, 0xcc)]);
+
+      const decoded = decodeSpans([spanOf(short, 0), spanOf(long, 1)]);
+
+      expect(decoded.invalidSpans).toBe(1);
+      expect(decoded.spans.map((span) => span.traceId)).toEqual([long.toString('hex')]);
+    });
+
+    it('reads spans with and without events', () => {
+      const traceId = Buffer.from(TRACE_ID, 'hex');
+      const event = { name: 'retry', timeUnixNano: '5' };
+      const link = { traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2) };
+
+      const decoded = decodeSpans([spanOf(traceId, 0), spanOf(traceId, 1, { events: [event], links: [link] }), spanOf(traceId, 2)]);
+
+      expect(decoded.spans.map((span) => [span.events.length, span.links.length])).toEqual([
+        [0, 0],
+        [1, 1],
+        [0, 0],
+      ]);
+      expect(decoded.spans[1]?.events[0]?.name).toBe('retry');
+    });
+  });
 });
