@@ -9,14 +9,13 @@ import {
   type ServerUnaryCall,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { SliceScheduler } from '../common/slice-scheduler.js';
 import type { GrpcProtocolConfig } from './config.js';
 import type { DecodedRequest } from './decoded-request.js';
 import { joinHostPort, parseEndpoint } from '../config/endpoint.js';
 import { RETRY_AFTER_SECONDS, type ExportHandler } from './export-handler.js';
 import { encodeExportResponse } from './export-response.js';
-import { decodeInSteps } from './decode-in-steps.js';
-import { MalformedRequestError } from './receiver-errors.js';
+import type { DecodeQueue } from './decode-queue.js';
+import { MalformedRequestError, RequestCancelledError } from './receiver-errors.js';
 
 /**
  * OTLP/gRPC trace receiver serving `opentelemetry.proto.collector.trace.v1.TraceService/Export`.
@@ -50,8 +49,8 @@ export interface OtlpGrpcServerOptions {
   config: GrpcProtocolConfig;
   handler: ExportHandler;
   logger: Logger;
-  /** Runs request decoding in steps between other event-loop work. */
-  scheduler: SliceScheduler;
+  /** Decodes requests in steps between other event-loop work; the HTTP server shares it. */
+  decodeQueue: DecodeQueue;
 }
 
 /** The gRPC half of the receiver; `OtlpReceiver` starts and stops it. */
@@ -59,14 +58,14 @@ export class OtlpGrpcServer {
   readonly #config: GrpcProtocolConfig;
   readonly #handler: ExportHandler;
   readonly #logger: Logger;
-  readonly #scheduler: SliceScheduler;
+  readonly #decodeQueue: DecodeQueue;
   readonly #server: Server;
 
   constructor(options: OtlpGrpcServerOptions) {
     this.#config = options.config;
     this.#handler = options.handler;
     this.#logger = options.logger;
-    this.#scheduler = options.scheduler;
+    this.#decodeQueue = options.decodeQueue;
     // grpc-js returns RESOURCE_EXHAUSTED itself for a larger message, compressed or inflated.
     this.#server = new Server({ 'grpc.max_receive_message_length': options.config.max_recv_msg_size_mib * MIB });
     this.#server.addService(traceServiceDefinition, {
@@ -102,17 +101,24 @@ export class OtlpGrpcServer {
   }
 
   #export(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void {
-    this.#decodeAndExport(call.request, callback).catch((error: unknown) => {
+    const cancelled = new AbortController();
+    call.once('cancelled', () => cancelled.abort());
+    this.#decodeAndExport(call.request, cancelled.signal, callback).catch((error: unknown) => {
       this.#logger.error({ err: error }, 'export request failed unexpectedly');
       callback(statusError(GrpcStatus.INTERNAL, 'internal error'));
     });
   }
 
-  async #decodeAndExport(request: Buffer, callback: sendUnaryData<Buffer>): Promise<void> {
+  async #decodeAndExport(request: Buffer, cancelled: AbortSignal, callback: sendUnaryData<Buffer>): Promise<void> {
     let decoded: DecodedRequest;
     try {
-      decoded = await decodeInSteps(this.#scheduler, request);
+      decoded = await this.#decodeQueue.decode(request, cancelled);
     } catch (error) {
+      if (error instanceof RequestCancelledError) {
+        // The call is over, so no response is sent. The sender retries after its own deadline.
+        this.#handler.reject('grpc', 'cancelled', error.message);
+        return;
+      }
       if (!(error instanceof MalformedRequestError)) throw error;
       this.#handler.reject('grpc', 'malformed', error.message);
       callback(statusError(GrpcStatus.INVALID_ARGUMENT, error.message));

@@ -2,15 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { SliceScheduler } from '../common/slice-scheduler.js';
 import type { HttpProtocolConfig } from './config.js';
 import type { DecodedRequest } from './decoded-request.js';
 import { joinHostPort, parseEndpoint } from '../config/endpoint.js';
 import { RETRY_AFTER_SECONDS, type ExportHandler, type ExportOutcome } from './export-handler.js';
 import { encodeExportResponse, encodeRpcStatus, exportResponseJson, rpcStatusJson } from './export-response.js';
 import { decodeJsonRequest } from './otlp-json-decoder.js';
-import { decodeInSteps } from './decode-in-steps.js';
-import { MalformedRequestError } from './receiver-errors.js';
+import type { DecodeQueue } from './decode-queue.js';
+import { MalformedRequestError, RequestCancelledError } from './receiver-errors.js';
 import type { RequestRejectReason } from './receiver-metrics.js';
 import { readRequestBody, type BodyLimits } from './request-body.js';
 
@@ -46,8 +45,8 @@ export interface OtlpHttpServerOptions {
   config: HttpProtocolConfig;
   handler: ExportHandler;
   logger: Logger;
-  /** Runs protobuf decoding in steps between other event-loop work. */
-  scheduler: SliceScheduler;
+  /** Decodes protobuf requests in steps between other event-loop work; the gRPC server shares it. */
+  decodeQueue: DecodeQueue;
 }
 
 /** The HTTP half of the receiver; `OtlpReceiver` starts and stops it. */
@@ -55,7 +54,7 @@ export class OtlpHttpServer {
   readonly #config: HttpProtocolConfig;
   readonly #handler: ExportHandler;
   readonly #logger: Logger;
-  readonly #scheduler: SliceScheduler;
+  readonly #decodeQueue: DecodeQueue;
   readonly #limits: BodyLimits;
   readonly #server: Server;
   #closing = false;
@@ -64,7 +63,7 @@ export class OtlpHttpServer {
     this.#config = options.config;
     this.#handler = options.handler;
     this.#logger = options.logger;
-    this.#scheduler = options.scheduler;
+    this.#decodeQueue = options.decodeQueue;
     this.#limits = { maxBodyBytes: options.config.max_request_body_size, maxDecompressedBytes: options.config.max_decompressed_size };
     this.#server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (request, response) => void this.#serve(request, response));
   }
@@ -150,8 +149,12 @@ export class OtlpHttpServer {
     let decoded: DecodedRequest;
     try {
       // NOTE: a JSON body is parsed and decoded in one piece; only protobuf decoding yields between steps.
-      decoded = format === 'json' ? decodeJsonRequest(body.toString('utf8')) : await decodeInSteps(this.#scheduler, body);
+      decoded = format === 'json' ? decodeJsonRequest(body.toString('utf8')) : await this.#decodeQueue.decode(body, closedEarly(response));
     } catch (error) {
+      if (error instanceof RequestCancelledError) {
+        this.#handler.reject('http', 'cancelled', error.message);
+        return;
+      }
       if (!(error instanceof MalformedRequestError)) throw error;
       return this.#reject(response, format, malformed(error.message));
     }
@@ -169,6 +172,15 @@ export class OtlpHttpServer {
     this.#handler.reject('http', rejection.reason, rejection.message);
     sendStatus(response, format, rejection);
   }
+}
+
+/** Returns a signal that aborts when the connection closes before the response was sent. */
+function closedEarly(response: ServerResponse): AbortSignal {
+  const closed = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) closed.abort();
+  });
+  return closed.signal;
 }
 
 /** Reads the body format from `Content-Type`, ignoring parameters such as `charset`. */

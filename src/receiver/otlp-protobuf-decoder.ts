@@ -100,62 +100,54 @@ export function decodeProtobufRequest(bytes: Uint8Array): DecodedRequest {
   return decoding.result();
 }
 
-/** The resource and scope that the spans of one `ScopeSpans` share. */
-interface SpanScope {
-  resource: ResourceIdentity;
-  scopeName: string;
+/** The walk's position inside one length-delimited message: its end, and the next field to read. */
+interface Cursor {
+  pos: number;
+  end: number;
 }
 
 /**
  * One request's decoding, which can stop between spans and go on later, so a large request
- * need not hold the event loop for its whole decode. The constructor walks the request's
- * structure: it reads each resource and scope, and notes where each span starts and ends
- * without reading it. `readSpans` then reads the spans in wire order, as many as asked.
- * Both throw MalformedRequestError for bytes that are not a valid request.
+ * need not hold the event loop for its whole decode. It walks the request in wire order and
+ * keeps only its place: the `ResourceSpans` and the `ScopeSpans` it is in, with their resource
+ * and scope name, and the position of the next field. `readSpans` reads as many spans as asked
+ * and throws MalformedRequestError for bytes that are not a valid request.
+ *
+ * A resource or scope may follow its spans on the wire, so on entering a `ResourceSpans` or a
+ * `ScopeSpans` the walk first reads its fields and skips its spans, then reads the spans.
+ * NOTE: a step ends only between spans, so one span of several MB, or the skip over a
+ * `ScopeSpans` of millions of spans on entering it, still runs in one piece.
  */
 export class ProtobufRequestDecoding {
   readonly #reader: protobuf.Reader;
   readonly #builder = new DecodedRequestBuilder();
-  readonly #scopes: SpanScope[] = [];
-  /** Per span in wire order: where it starts and ends, and its index in `#scopes`. */
-  readonly #spanStarts: number[] = [];
-  readonly #spanEnds: number[] = [];
-  readonly #spanScopes: number[] = [];
-  #nextSpan = 0;
+  /** The `ResourceSpans` being read, with its resource; undefined between them. */
+  #resourceSpans: (Cursor & { resource: ResourceIdentity }) | undefined;
+  /** The `ScopeSpans` being read, with its scope name; undefined between them. */
+  #scopeSpans: (Cursor & { scopeName: string }) | undefined;
+  /** Position of the next top-level field of the request. */
+  #requestPos = 0;
 
   constructor(bytes: Uint8Array) {
     const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#reader = protobuf.Reader.create(buffer);
-    asMalformed(() => {
-      const reader = this.#reader;
-      while (reader.pos < reader.len) {
-        const fieldTag = reader.uint32();
-        if (fieldTag === tag(1, LEN)) this.#locateResourceSpans(messageEnd(reader));
-        else skipField(reader, fieldTag, REQUEST);
-      }
-    });
   }
 
-  /** Spans of the request, valid or not. */
-  get spanCount(): number {
-    return this.#spanStarts.length;
-  }
-
-  /** Whether every span has been read. */
+  /** Whether the whole request has been read. */
   get done(): boolean {
-    return this.#nextSpan >= this.#spanStarts.length;
+    return this.#scopeSpans === undefined && this.#resourceSpans === undefined && this.#requestPos >= this.#reader.len;
   }
 
-  /** Reads up to `count` more spans. */
-  readSpans(count: number): void {
+  /** Reads spans until `maxSpans` were read, `maxBytes` of span bytes were read, or the request ends. */
+  readSpans(maxSpans: number, maxBytes = Number.POSITIVE_INFINITY): void {
     asMalformed(() => {
-      const last = Math.min(this.#spanStarts.length, this.#nextSpan + count);
-      for (; this.#nextSpan < last; this.#nextSpan += 1) {
-        const span = this.#nextSpan;
-        const scope = this.#scopes[this.#spanScopes[span] ?? 0];
-        if (scope === undefined) continue;
-        this.#reader.pos = this.#spanStarts[span] ?? 0;
-        readSpan(this.#reader, this.#spanEnds[span] ?? 0, scope.resource, scope.scopeName, this.#builder);
+      let spans = 0;
+      let bytes = 0;
+      while (spans < maxSpans && bytes < maxBytes && !this.done) {
+        const spanBytes = this.#readNext();
+        if (spanBytes === undefined) continue;
+        spans += 1;
+        bytes += spanBytes;
       }
     });
   }
@@ -165,53 +157,95 @@ export class ProtobufRequestDecoding {
     return this.#builder.build();
   }
 
-  #locateResourceSpans(end: number): void {
+  /** Reads the next field of the innermost message being read; returns the span's size when it was a span. */
+  #readNext(): number | undefined {
     const reader = this.#reader;
-    let resource = readResourceIdentity({});
-    const scopeSpansEnds: number[] = [];
-    while (reader.pos < end) {
+    const scope = this.#scopeSpans;
+    const resource = this.#resourceSpans;
+    if (scope !== undefined && resource !== undefined) {
+      reader.pos = scope.pos;
+      if (reader.pos >= scope.end) {
+        checkEnd(reader, scope.end, SCOPE_SPANS);
+        this.#scopeSpans = undefined;
+        return undefined;
+      }
       const fieldTag = reader.uint32();
-      if (fieldTag === tag(1, LEN)) {
-        resource = readResource(reader, messageEnd(reader));
-      } else if (fieldTag === tag(2, LEN)) {
-        // The resource may follow its spans on the wire, so scopes are located after the loop.
-        const scopeEnd = messageEnd(reader);
-        scopeSpansEnds.push(reader.pos, scopeEnd);
-        reader.pos = scopeEnd;
+      let spanBytes: number | undefined;
+      if (fieldTag === tag(2, LEN)) {
+        const spanEnd = messageEnd(reader);
+        spanBytes = spanEnd - reader.pos;
+        readSpan(reader, spanEnd, resource.resource, scope.scopeName, this.#builder);
+      } else {
+        // The scope was read on entering this `ScopeSpans`, and other fields were checked then.
+        skipField(reader, fieldTag, SCOPE_SPANS);
+      }
+      scope.pos = reader.pos;
+      return spanBytes;
+    }
+
+    if (resource !== undefined) {
+      reader.pos = resource.pos;
+      if (reader.pos >= resource.end) {
+        checkEnd(reader, resource.end, RESOURCE_SPANS);
+        this.#resourceSpans = undefined;
+        return undefined;
+      }
+      const fieldTag = reader.uint32();
+      if (fieldTag === tag(2, LEN)) {
+        const end = messageEnd(reader);
+        this.#scopeSpans = { pos: reader.pos, end, scopeName: readScopeSpansName(reader, end) };
+        reader.pos = end;
       } else {
         skipField(reader, fieldTag, RESOURCE_SPANS);
       }
+      resource.pos = reader.pos;
+      return undefined;
     }
-    checkEnd(reader, end, RESOURCE_SPANS);
 
-    for (let index = 0; index < scopeSpansEnds.length; index += 2) {
-      reader.pos = scopeSpansEnds[index] ?? end;
-      this.#locateScopeSpans(scopeSpansEnds[index + 1] ?? end, resource);
+    reader.pos = this.#requestPos;
+    const fieldTag = reader.uint32();
+    if (fieldTag === tag(1, LEN)) {
+      const end = messageEnd(reader);
+      this.#resourceSpans = { pos: reader.pos, end, resource: readResourceSpansResource(reader, end) };
+      reader.pos = end;
+    } else {
+      skipField(reader, fieldTag, REQUEST);
     }
-    reader.pos = end;
+    this.#requestPos = reader.pos;
+    return undefined;
   }
+}
 
-  #locateScopeSpans(end: number, resource: ResourceIdentity): void {
-    const reader = this.#reader;
-    const scope: SpanScope = { resource, scopeName: '' };
-    const scopeIndex = this.#scopes.push(scope) - 1;
-    while (reader.pos < end) {
-      const fieldTag = reader.uint32();
-      if (fieldTag === tag(1, LEN)) {
-        // The scope may follow its spans on the wire, so spans are read later, with the name the message ends with.
-        scope.scopeName = readScopeName(reader, messageEnd(reader));
-      } else if (fieldTag === tag(2, LEN)) {
-        const spanEnd = messageEnd(reader);
-        this.#spanStarts.push(reader.pos);
-        this.#spanEnds.push(spanEnd);
-        this.#spanScopes.push(scopeIndex);
-        reader.pos = spanEnd;
-      } else {
-        skipField(reader, fieldTag, SCOPE_SPANS);
-      }
-    }
-    checkEnd(reader, end, SCOPE_SPANS);
+/**
+ * Reads the resource of the `ResourceSpans` from the reader's position to `end`, skipping its
+ * scope spans and checking its other fields. The last resource on the wire wins.
+ */
+function readResourceSpansResource(reader: protobuf.Reader, end: number): ResourceIdentity {
+  let resource = readResourceIdentity({});
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    if (fieldTag === tag(1, LEN)) resource = readResource(reader, messageEnd(reader));
+    else if (fieldTag === tag(2, LEN)) reader.pos = messageEnd(reader);
+    else skipField(reader, fieldTag, RESOURCE_SPANS);
   }
+  checkEnd(reader, end, RESOURCE_SPANS);
+  return resource;
+}
+
+/**
+ * Reads the scope name of the `ScopeSpans` from the reader's position to `end`, skipping its
+ * spans and checking its other fields. The last scope on the wire wins.
+ */
+function readScopeSpansName(reader: protobuf.Reader, end: number): string {
+  let scopeName = '';
+  while (reader.pos < end) {
+    const fieldTag = reader.uint32();
+    if (fieldTag === tag(1, LEN)) scopeName = readScopeName(reader, messageEnd(reader));
+    else if (fieldTag === tag(2, LEN)) reader.pos = messageEnd(reader);
+    else skipField(reader, fieldTag, SCOPE_SPANS);
+  }
+  checkEnd(reader, end, SCOPE_SPANS);
+  return scopeName;
 }
 
 /** Runs a step of the walk, turning the reader's own errors (a RangeError past the end) into MalformedRequestError. */

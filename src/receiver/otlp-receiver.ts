@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { SliceScheduler } from '../common/slice-scheduler.js';
 import type { ReceiverConfig } from './config.js';
+import { DecodeQueue } from './decode-queue.js';
 import { ExportHandler } from './export-handler.js';
 import { OtlpGrpcServer } from './grpc-server.js';
 import { OtlpHttpServer } from './http-server.js';
@@ -57,10 +58,10 @@ export class OtlpReceiver {
     this.#logger = options.logger.child({ component: 'receiver' });
     this.#shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
     const handler = new ExportHandler({ sink: options.sink, metrics: options.metrics, logger: this.#logger });
-    const scheduler = options.scheduler ?? new SliceScheduler();
+    const decodeQueue = new DecodeQueue(options.scheduler ?? new SliceScheduler());
     const { grpc, http } = options.config.protocols;
-    this.#grpc = grpc === undefined ? undefined : new OtlpGrpcServer({ config: grpc, handler, logger: this.#logger, scheduler });
-    this.#http = http === undefined ? undefined : new OtlpHttpServer({ config: http, handler, logger: this.#logger, scheduler });
+    this.#grpc = grpc === undefined ? undefined : new OtlpGrpcServer({ config: grpc, handler, logger: this.#logger, decodeQueue });
+    this.#http = http === undefined ? undefined : new OtlpHttpServer({ config: http, handler, logger: this.#logger, decodeQueue });
   }
 
   /** Starts the configured servers; later calls return the first call's promise. */

@@ -6,3 +6,12 @@
 export class MalformedRequestError extends Error {
   override readonly name = 'MalformedRequestError';
 }
+
+/** The client went away (cancelled the call or closed the connection) before its request was decoded, so it was dropped. */
+export class RequestCancelledError extends Error {
+  override readonly name = 'RequestCancelledError';
+
+  constructor() {
+    super('the client cancelled the request before it was decoded');
+  }
+}

@@ -15,8 +15,10 @@ export type SpanRejectReason = 'invalid_id' | 'sink_rejected';
  * - `unsupported_media_type`: content type or content encoding the receiver does not read (415).
  * - `back_pressure`: the sink was full (UNAVAILABLE, 503); the sender retries later.
  * - `not_found`: an HTTP path other than `/v1/traces` or a method other than POST (404, 405).
+ * - `cancelled`: the client cancelled the call or closed the connection before the request was
+ *   decoded. Nothing was kept and no response was sent, and the sender retries.
  */
-export type RequestRejectReason = 'malformed' | 'too_large' | 'unsupported_media_type' | 'back_pressure' | 'not_found';
+export type RequestRejectReason = 'malformed' | 'too_large' | 'unsupported_media_type' | 'back_pressure' | 'not_found' | 'cancelled';
 
 export interface TransportCounts {
   /** Spans handed to the sink and taken by it. */
@@ -33,7 +35,7 @@ function emptyCounts(): TransportCounts {
   return {
     acceptedSpans: 0,
     rejectedSpans: { invalid_id: 0, sink_rejected: 0 },
-    rejectedRequests: { malformed: 0, too_large: 0, unsupported_media_type: 0, back_pressure: 0, not_found: 0 },
+    rejectedRequests: { malformed: 0, too_large: 0, unsupported_media_type: 0, back_pressure: 0, not_found: 0, cancelled: 0 },
   };
 }
 

@@ -21,7 +21,7 @@ export function registerReceiverMetrics(registry: Registry, read: ReadingProvide
   });
   snapshotCounter(registry, {
     name: 'faultline_receiver_refused_requests_total',
-    help: 'Whole OTLP requests the receiver rejected. reason: malformed, too_large, unsupported_media_type, back_pressure or not_found.',
+    help: 'Whole OTLP requests the receiver rejected. reason: malformed, too_large, unsupported_media_type, back_pressure, not_found or cancelled.',
     labelNames: ['transport', 'reason'],
     samples: () => TRANSPORTS.flatMap((transport) => samplesByKey<'transport' | 'reason'>('reason', read().receiver[transport].rejectedRequests, { transport })),
   });

@@ -13,7 +13,7 @@ function transportCounts(acceptedSpans: number): TransportCounts {
   return {
     acceptedSpans,
     rejectedSpans: { invalid_id: 0, sink_rejected: 0 },
-    rejectedRequests: { malformed: 0, too_large: 0, unsupported_media_type: 0, back_pressure: 0, not_found: 0 },
+    rejectedRequests: { malformed: 0, too_large: 0, unsupported_media_type: 0, back_pressure: 0, not_found: 0, cancelled: 0 },
   };
 }
 
