@@ -2,8 +2,8 @@
  * Runs long background work (decoding OTLP requests, analyzing released traces) in small steps,
  * so status API requests and socket reads get the event loop between them. Each event-loop turn
  * runs steps of the queued tasks in turn until `turnBudgetMs` has passed, then yields with
- * `setImmediate`. The budget covers all tasks together: eight requests decoding at once still
- * hold the event loop for one budget per turn, not eight.
+ * `setImmediate`. The budget covers all tasks together, so decoding and analysis with work
+ * queued still hold the event loop for one budget per turn, not one each.
  */
 
 /** Time the steps of one turn may take together before the scheduler yields, in ms. */
@@ -56,13 +56,6 @@ export class SliceScheduler {
     if (this.tasks.length > 0) return;
     clearImmediate(this.scheduled);
     this.scheduled = undefined;
-  }
-
-  /** Runs every queued task to its end now and cancels the scheduled turn, for shutdown. */
-  runAll(): void {
-    clearImmediate(this.scheduled);
-    this.scheduled = undefined;
-    while (this.tasks.length > 0) this.runSteps(Number.POSITIVE_INFINITY);
   }
 
   /** Runs steps until the budget has passed, then schedules the next turn if tasks are left. */

@@ -94,7 +94,7 @@ export function readPeerInfo(attributes: Attributes): PeerInfo {
   return isNoPeer(peer) ? NO_PEER : peer;
 }
 
-/** The peer of a span that names none; spans without peer attributes share it, so it stays in the heap once. */
+/** The peer of a span that names none. Spans without peer attributes share it, so it is in the heap once. */
 const NO_PEER: PeerInfo = Object.freeze({ service: '', address: '', port: 0, rpcService: '', dbSystem: '', messagingSystem: '' });
 
 function isNoPeer(peer: PeerInfo): boolean {

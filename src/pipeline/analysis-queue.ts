@@ -18,7 +18,7 @@ export interface AnalysisQueueOptions {
   consumer: TraceConsumer;
   /** The trace buffer's logger. Consumer failures are logged at the 1st, 10th, 100th, ... failure. */
   logger: Logger;
-  /** Runs the hand-over in steps, sharing each turn's budget with other background work. Defaults to a scheduler of its own. */
+  /** Scheduler that runs the hand-over in steps, sharing each turn's budget with other background work. Defaults to a scheduler of its own. */
   scheduler?: SliceScheduler;
 }
 

@@ -32,7 +32,7 @@ export interface TraceBufferOptions {
   settings: TraceBufferSettings;
   consumer: TraceConsumer;
   logger: Logger;
-  /** Runs the analysis hand-over in steps; the receiver's decoding shares it. Defaults to a scheduler of the buffer's own. */
+  /** Scheduler that runs the analysis hand-over in steps. The receiver's decoding shares it. Defaults to a scheduler of the buffer's own. */
   scheduler?: SliceScheduler;
 }
 

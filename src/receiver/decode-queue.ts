@@ -1,6 +1,6 @@
 import type { SliceScheduler, SlicedTask } from '../common/slice-scheduler.js';
 import type { DecodedRequest } from './decoded-request.js';
-import { ProtobufRequestDecoding } from './otlp-protobuf-decoder.js';
+import { ProtobufRequestDecoding, decodeProtobufRequest } from './otlp-protobuf-decoder.js';
 import { RequestCancelledError } from './receiver-errors.js';
 
 /**
@@ -37,7 +37,7 @@ export class DecodeQueue {
       return !this.scheduled;
     },
     fail: (error) => {
-      // step() settles a request's own errors, so this is a defect; fail the request at the front.
+      // step() settles a request's own errors, so an error here is a defect. It fails the request at the front.
       this.requests.shift()?.reject(error);
       this.scheduled = false;
       if (this.requests.length > 0) this.schedule();
@@ -62,11 +62,7 @@ export class DecodeQueue {
     if (signal?.aborted === true) return Promise.reject(new RequestCancelledError());
     if (this.requests.length === 0 && bytes.byteLength <= BYTES_PER_STEP) {
       // The executor runs at once, and an error it throws rejects the promise.
-      return new Promise((resolve) => {
-        const decoding = new ProtobufRequestDecoding(bytes);
-        decoding.readSpans(Number.POSITIVE_INFINITY);
-        resolve(decoding.result());
-      });
+      return new Promise((resolve) => resolve(decodeProtobufRequest(bytes)));
     }
 
     return new Promise((resolve, reject) => {

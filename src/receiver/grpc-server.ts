@@ -49,7 +49,7 @@ export interface OtlpGrpcServerOptions {
   config: GrpcProtocolConfig;
   handler: ExportHandler;
   logger: Logger;
-  /** Decodes requests in steps between other event-loop work; the HTTP server shares it. */
+  /** Queue that decodes requests in steps between other event-loop work. The HTTP server shares it. */
   decodeQueue: DecodeQueue;
 }
 

@@ -45,7 +45,7 @@ export interface OtlpHttpServerOptions {
   config: HttpProtocolConfig;
   handler: ExportHandler;
   logger: Logger;
-  /** Decodes protobuf requests in steps between other event-loop work; the gRPC server shares it. */
+  /** Queue that decodes protobuf requests in steps between other event-loop work. The gRPC server shares it. */
   decodeQueue: DecodeQueue;
 }
 
@@ -148,7 +148,7 @@ export class OtlpHttpServer {
   async #export(response: ServerResponse, format: BodyFormat, body: Buffer): Promise<void> {
     let decoded: DecodedRequest;
     try {
-      // NOTE: a JSON body is parsed and decoded in one piece; only protobuf decoding yields between steps.
+      // NOTE: a JSON body is parsed and decoded in one piece. Only protobuf decoding yields between steps.
       decoded = format === 'json' ? decodeJsonRequest(body.toString('utf8')) : await this.#decodeQueue.decode(body, closedEarly(response));
     } catch (error) {
       if (error instanceof RequestCancelledError) {

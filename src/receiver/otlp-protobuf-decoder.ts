@@ -121,9 +121,9 @@ interface Cursor {
 export class ProtobufRequestDecoding {
   readonly #reader: protobuf.Reader;
   readonly #builder = new DecodedRequestBuilder();
-  /** The `ResourceSpans` being read, with its resource; undefined between them. */
+  /** The `ResourceSpans` being read, with its resource, or undefined between them. */
   #resourceSpans: (Cursor & { resource: ResourceIdentity }) | undefined;
-  /** The `ScopeSpans` being read, with its scope name; undefined between them. */
+  /** The `ScopeSpans` being read, with its scope name, or undefined between them. */
   #scopeSpans: (Cursor & { scopeName: string }) | undefined;
   /** Position of the next top-level field of the request. */
   #requestPos = 0;
@@ -157,7 +157,7 @@ export class ProtobufRequestDecoding {
     return this.#builder.build();
   }
 
-  /** Reads the next field of the innermost message being read; returns the span's size when it was a span. */
+  /** Reads the next field of the innermost message being read. Returns the span's size in bytes when the field was a span. */
   #readNext(): number | undefined {
     const reader = this.#reader;
     const scope = this.#scopeSpans;

@@ -25,7 +25,7 @@ export interface OtlpReceiverOptions {
   metrics: ReceiverMetrics;
   /** Time in-flight requests get at shutdown; default `SHUTDOWN_GRACE_MS`. */
   shutdownGraceMs?: number;
-  /** Runs protobuf decoding in steps; the service shares it with the trace buffer's analysis. Defaults to a scheduler of the receiver's own. */
+  /** Scheduler that runs protobuf decoding in steps. The service shares it with the trace buffer's analysis. Defaults to a scheduler of the receiver's own. */
   scheduler?: SliceScheduler;
 }
 

@@ -136,18 +136,6 @@ describe('SliceScheduler', () => {
     expect(scheduler.pendingTasks).toBe(0);
   });
 
-  it('runs every task to its end at once in runAll', () => {
-    const { scheduler, clock, log } = createScheduler(0);
-    scheduler.schedule(task('a', 3, clock, log));
-    scheduler.schedule(task('b', 2, clock, log));
-
-    scheduler.runAll();
-
-    expect(log).toEqual(['a', 'b', 'a', 'b', 'a']);
-    expect(scheduler.pendingTasks).toBe(0);
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
   it('drops a cancelled task and cancels the turn once none is left', () => {
     const { scheduler, clock, log } = createScheduler(100);
     const first = task('a', 3, clock, log);

@@ -28,7 +28,7 @@ function track<T>(promise: Promise<T>): { settled: () => boolean; value: Promise
   const value = promise.finally(() => {
     settled = true;
   });
-  // The test awaits `value` later; this keeps a rejection from being reported as unhandled meanwhile.
+  // The test awaits `value` later. This handler keeps a rejection from being reported as unhandled meanwhile.
   value.catch(() => undefined);
   return { settled: () => settled, value };
 }
@@ -100,15 +100,15 @@ describe('DecodeQueue', () => {
     const first = requestWithSpans(3 * SPANS_PER_STEP, 'first', 'alpha');
     const second = requestWithSpans(3 * SPANS_PER_STEP, 'second', 'beta');
 
-    const one = track(queue.decode(first));
-    const two = track(queue.decode(second));
+    const firstDecode = track(queue.decode(first));
+    const secondDecode = track(queue.decode(second));
     for (let turn = 0; turn < 4; turn += 1) await runTurn();
 
-    expect(one.settled()).toBe(true);
-    expect(two.settled()).toBe(false);
+    expect(firstDecode.settled()).toBe(true);
+    expect(secondDecode.settled()).toBe(false);
     await vi.runAllTimersAsync();
-    expect(await one.value).toEqual(decodeProtobufRequest(first));
-    expect(await two.value).toEqual(decodeProtobufRequest(second));
+    expect(await firstDecode.value).toEqual(decodeProtobufRequest(first));
+    expect(await secondDecode.value).toEqual(decodeProtobufRequest(second));
   });
 
   it('rejects bytes that are not a request', async () => {
